@@ -1,0 +1,3 @@
+{{ config(post_hook="{{ crm_check_rejected_share('member_events') }}") }}
+
+{{ crm_validate_input('member_events') }}

@@ -1,0 +1,3 @@
+{{ config(post_hook="{{ crm_check_rejected_share('members') }}") }}
+
+{{ crm_validate_input('members') }}

@@ -1,0 +1,62 @@
+{#-
+    Row accounting per input: rows in (counted on the raw input itself) =
+    kept + rejected + exact duplicates collapsed + superseded versions.
+-#}
+{%- set inputs = crm_raw_contract().keys() | list %}
+
+with
+
+{% for input_name in inputs -%}
+{{ input_name }}_raw as (
+    select cast(count(*) as {{ dbt.type_bigint() }}) as rows_in
+    from (
+        {{ crm_raw_input(input_name) | indent(8) }}
+    ) as raw_input
+),
+
+{{ input_name }}_base as (
+    select
+        cast(coalesce(sum(case when disposition = 'kept' then 1 else 0 end), 0) as {{ dbt.type_bigint() }}) as rows_kept,
+        cast(coalesce(sum(case when disposition = 'rejected' then 1 else 0 end), 0) as {{ dbt.type_bigint() }}) as rows_rejected,
+        cast(coalesce(sum(copies - 1), 0) as {{ dbt.type_bigint() }}) as duplicates_collapsed,
+        cast(coalesce(sum(case when disposition = 'superseded' then 1 else 0 end), 0) as {{ dbt.type_bigint() }}) as versions_superseded
+    from {{ ref('base_crm__' ~ input_name) }}
+),
+
+{{ input_name }}_accounting as (
+    select
+        '{{ input_name }}' as input_name,
+        {{ input_name }}_raw.rows_in,
+        {{ input_name }}_base.rows_kept,
+        {{ input_name }}_base.rows_rejected,
+        {{ input_name }}_base.duplicates_collapsed,
+        {{ input_name }}_base.versions_superseded
+    from {{ input_name }}_raw
+    cross join {{ input_name }}_base
+),
+
+{% endfor -%}
+unioned as (
+    {%- for input_name in inputs %}
+    select * from {{ input_name }}_accounting
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+final as (
+    select
+        input_name,
+        rows_in,
+        rows_kept,
+        rows_rejected,
+        duplicates_collapsed,
+        versions_superseded,
+        case
+            when rows_in > 0 then cast(rows_rejected as double) / rows_in
+        end as rejected_share
+    from unioned
+)
+
+select * from final

@@ -1,0 +1,41 @@
+with
+
+base as (
+    select * from {{ ref('base_crm__orders') }}
+    where disposition = 'kept'
+),
+
+flagged as (
+    select
+        *,
+        amount - refund_amount as net_amount,
+        (
+            status in ('paid', 'shipped', 'completed')
+            and member_id is not null
+            and amount - refund_amount > 0
+        ) as is_purchase
+    from base
+),
+
+final as (
+    select
+        order_id,
+        member_id,
+        store_id,
+        channel,
+        status,
+        ordered_at,
+        paid_at,
+        amount,
+        refund_amount,
+        net_amount,
+        is_purchase,
+        cast(ordered_at as date) as order_date,
+        case
+            when is_purchase then cast(coalesce(paid_at, ordered_at) as date)
+        end as purchase_date,
+        updated_at
+    from flagged
+)
+
+select * from final

@@ -1,0 +1,160 @@
+"""Staging: every rejection reason, row accounting, thresholds and clear errors.
+
+Expected outcomes come from the hand-written fixtures in fixtures/dirty
+(expected.csv lists each raw key's fate), never from the models' own SQL.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES_DIR, DbtResult, run_dbt
+
+DIRTY = FIXTURES_DIR / "dirty"
+MINIMAL = FIXTURES_DIR / "minimal"
+
+
+def _dirty_vars(**extra: object) -> dict[str, object]:
+    return {
+        "raw_orders": str(DIRTY / "raw_orders.csv"),
+        "raw_members": str(DIRTY / "raw_members.csv"),
+        "raw_order_items": str(DIRTY / "raw_order_items.csv"),
+        **extra,
+    }
+
+
+def _csv_rows(path: Path) -> int:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return sum(1 for _ in csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def dirty_build(tmp_path_factory: pytest.TempPathFactory) -> DbtResult:
+    db_path = tmp_path_factory.mktemp("dirty") / "dirty.duckdb"
+    result = run_dbt(["build", "--select", "staging"], db_path, _dirty_vars(max_rejected_share=1))
+    assert result.returncode == 0, result.output
+    return result
+
+
+def test_every_rejection_reason_lands_in_rejected_rows(dirty_build: DbtResult) -> None:
+    with (DIRTY / "expected.csv").open(newline="") as handle:
+        expected = list(csv.DictReader(handle))
+    with dirty_build.connect() as connection:
+        rejected = {
+            (row[0], row[1] or ""): row[2]
+            for row in connection.execute(
+                "select input_name, record_key, reason_code from staging.rejected_rows"
+            ).fetchall()
+        }
+        kept = {
+            ("orders", row[0]) for row in connection.execute("select order_id from staging.stg_crm__orders").fetchall()
+        } | {
+            ("members", row[0]) for row in connection.execute("select member_id from staging.stg_crm__members").fetchall()
+        } | {
+            ("order_items", f"{row[0]}|{row[1]}")
+            for row in connection.execute("select order_id, line_number from staging.stg_crm__order_items").fetchall()
+        }
+    for row in expected:
+        key = (row["input_name"], row["record_key"])
+        if row["expected"] == "kept":
+            assert key in kept, f"{key} should be kept"
+            assert key not in rejected, f"{key} kept and rejected"
+        else:
+            assert rejected.get(key) == row["expected"], f"{key}: {rejected.get(key)} != {row['expected']}"
+            assert key not in kept, f"{key} rejected but kept"
+    expected_kept = {(r["input_name"], r["record_key"]) for r in expected if r["expected"] == "kept"}
+    assert kept == expected_kept
+    reasons = {r["expected"] for r in expected} - {"kept"}
+    assert reasons <= set(rejected.values())
+
+
+def test_conflicting_duplicate_rejects_every_version(dirty_build: DbtResult) -> None:
+    with dirty_build.connect() as connection:
+        versions = connection.execute(
+            "select count(*) from staging.rejected_rows where input_name = 'orders' and record_key = 'O011'"
+        ).fetchone()[0]
+    assert versions == 2
+
+
+def test_row_accounting_loses_nothing(dirty_build: DbtResult) -> None:
+    expected_in = {
+        "orders": _csv_rows(DIRTY / "raw_orders.csv"),
+        "members": _csv_rows(DIRTY / "raw_members.csv"),
+        "order_items": _csv_rows(DIRTY / "raw_order_items.csv"),
+    }
+    with dirty_build.connect() as connection:
+        accounting = {
+            row[0]: row[1:]
+            for row in connection.execute(
+                "select input_name, rows_in, rows_kept, rows_rejected, duplicates_collapsed, versions_superseded"
+                " from staging.row_accounting"
+            ).fetchall()
+        }
+        kept_orders = connection.execute("select count(*) from staging.stg_crm__orders").fetchone()[0]
+        rejected_orders = connection.execute(
+            "select count(*) from staging.rejected_rows where input_name = 'orders'"
+        ).fetchone()[0]
+    for input_name, rows_in in expected_in.items():
+        got_in, kept, rejected, collapsed, superseded = accounting[input_name]
+        assert got_in == rows_in
+        assert kept + rejected + collapsed + superseded == rows_in
+    # orders by hand: 6 kept, 11 rejected, 1 exact duplicate, 2 superseded versions
+    assert accounting["orders"] == (20, 6, 11, 1, 2)
+    assert (kept_orders, rejected_orders) == (6, 11)
+    # absent inputs are empty, not missing
+    assert accounting["campaigns"] == (0, 0, 0, 0, 0)
+
+
+def test_orders_are_typed_and_normalised(dirty_build: DbtResult) -> None:
+    with dirty_build.connect() as connection:
+        rows = dict(
+            connection.execute(
+                "select order_id, (status, net_amount, is_purchase, cast(purchase_date as varchar), channel)"
+                " from staging.stg_crm__orders"
+            ).fetchall()
+        )
+    assert rows["O003"][0] == "refunded"  # the later version wins
+    status, net, is_purchase, purchase_date, channel = rows["O015"]
+    assert (status, str(net), is_purchase, purchase_date) == ("completed", "25.00", True, "2024-05-01")
+    assert channel == 'online "app", ünïcode'
+    assert rows["O013"][0] == "cancelled" and rows["O013"][2] is False
+    assert rows["O012"][2] is False  # guest order: not a purchase
+    assert rows["O003"][2] is False  # fully refunded: not a purchase
+
+
+def test_rejected_share_above_threshold_fails_naming_the_input(tmp_path: Path) -> None:
+    result = run_dbt(["build", "--select", "staging"], tmp_path / "w.duckdb", _dirty_vars())
+    assert result.returncode != 0
+    assert "Input 'orders'" in result.output and "above the threshold" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("dbt_vars", "message"),
+    [
+        ({"raw_orders": "/nonexistent/orders.csv"}, "raw_orders: no file matches '/nonexistent/orders.csv'"),
+        ({"raw_orders": str(MINIMAL / "raw_orders.csv"), "as_of_date": "yesterday"}, "var as_of_date = 'yesterday' is not a date"),
+        ({"raw_orders": str(MINIMAL / "raw_orders.csv"), "as_of_date": "2024-02-30"}, "month 2 of 2024 has 29 days"),
+        ({"raw_orders": "orders; drop table x"}, "raw_orders: 'orders; drop table x' is neither a file path"),
+        ({"raw_orders": "nosuch.orders"}, "raw_orders: relation 'nosuch.orders' does not exist"),
+        ({"raw_orders": str(MINIMAL / "raw_orders.csv"), "raw_members": str(DIRTY / "raw_order_items.csv")},
+         "raw_members: required column 'member_id' is missing from the members input"),
+    ],
+)
+def test_bad_configuration_gives_a_clear_error(tmp_path: Path, dbt_vars: dict[str, object], message: str) -> None:
+    result = run_dbt(["run", "--select", "staging"], tmp_path / "w.duckdb", dbt_vars)
+    assert result.returncode != 0
+    assert message in result.output, result.output[-3000:]
+    assert "Traceback" not in result.output
+
+
+def test_missing_required_orders_column(tmp_path: Path) -> None:
+    bad = tmp_path / "orders_without_amount.csv"
+    bad.write_text("order_id,member_id,ordered_at\nX1,M1,2024-01-01\n", encoding="utf-8")
+    result = run_dbt(["run", "--select", "staging"], tmp_path / "w.duckdb", {"raw_orders": str(bad)})
+    assert result.returncode != 0
+    assert "raw_orders: required column 'amount' is missing from the orders input" in result.output
+    assert "Traceback" not in result.output
