@@ -8,7 +8,8 @@
       superseded  a later version of the same key (by the version column) wins
       rejected    see rejection_reason / rejection_detail; raw_values holds the
                   raw row as text for staging.rejected_rows
-    Checks, first failing one wins: missing key, missing required value,
+    Checks, first failing one wins: missing key (a required key column;
+    member_events' product_id may be null), missing required value,
     unparseable value, unknown enum value, negative amount, extra checks of the
     input, timestamp after the build's date or before var min_valid_date, and
     conflicting versions (same key, different content, no later version column
@@ -24,7 +25,7 @@
     {% set version_column = spec.version_column %}
     {% set checks = [] %}
 
-    {% for column in columns if column.name in key %}
+    {% for column in columns if column.name in key and column.required %}
         {% do checks.append({'reason': 'missing_key', 'column': column.name,
                              'condition': 'raw_' ~ column.name ~ ' is null'}) %}
     {% endfor %}

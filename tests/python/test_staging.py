@@ -158,3 +158,33 @@ def test_missing_required_orders_column(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "raw_orders: required column 'amount' is missing from the orders input" in result.output
     assert "Traceback" not in result.output
+
+
+def test_four_column_orders_file_builds_the_whole_project(tmp_path: Path) -> None:
+    result = run_dbt(["build"], tmp_path / "minimal.duckdb", {"raw_orders": str(MINIMAL / "raw_orders.csv")})
+    assert result.returncode == 0, result.output[-5000:]
+    with result.connect() as connection:
+        members = connection.execute("select count(*) from staging.stg_crm__members").fetchone()[0]
+        purchases = connection.execute("select count(*) from intermediate.int_purchases_filtered").fetchone()[0]
+        campaigns = connection.execute("select count(*) from staging.stg_crm__campaigns").fetchone()[0]
+        marts = [row[0] for row in connection.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall()]
+        for mart in marts:
+            connection.execute(f'select count(*) from marts."{mart}"').fetchone()
+    assert (members, purchases, campaigns) == (3, 6, 0)  # C1, C2, C3; the guest order is not a purchase
+
+
+def test_demo_orders_staging_matches_the_reference(warehouse) -> None:
+    """Every kept demo order, recomputed in pandas from the raw CSV, matches staging."""
+    from conftest import SEEDS_DIR
+
+    import reference
+
+    expected = reference.clean_orders(reference.read_raw_csv(SEEDS_DIR / "raw_orders.csv"))
+    columns = ["order_id", "member_id", "status", "amount", "refund_amount", "net_amount", "is_purchase", "purchase_date"]
+    actual = warehouse.execute(f"select {', '.join(columns)} from staging.stg_crm__orders order by order_id").fetchall()
+    expected_rows = [tuple(row) for row in expected[columns].itertuples(index=False)]
+    assert len(actual) == len(expected_rows)
+    mismatches = [(got, want) for got, want in zip(actual, expected_rows) if got != want]
+    assert not mismatches, mismatches[:5]

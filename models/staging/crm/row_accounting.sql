@@ -16,10 +16,10 @@ with
 
 {{ input_name }}_base as (
     select
-        cast(coalesce(sum(case when disposition = 'kept' then 1 else 0 end), 0) as {{ dbt.type_bigint() }}) as rows_kept,
-        cast(coalesce(sum(case when disposition = 'rejected' then 1 else 0 end), 0) as {{ dbt.type_bigint() }}) as rows_rejected,
-        cast(coalesce(sum(copies - 1), 0) as {{ dbt.type_bigint() }}) as duplicates_collapsed,
-        cast(coalesce(sum(case when disposition = 'superseded' then 1 else 0 end), 0) as {{ dbt.type_bigint() }}) as versions_superseded
+        sum(case when disposition = 'kept' then 1 else 0 end) as rows_kept,
+        sum(case when disposition = 'rejected' then 1 else 0 end) as rows_rejected,
+        sum(copies - 1) as duplicates_collapsed,
+        sum(case when disposition = 'superseded' then 1 else 0 end) as versions_superseded
     from {{ ref('base_crm__' ~ input_name) }}
 ),
 
@@ -27,10 +27,12 @@ with
     select
         '{{ input_name }}' as input_name,
         {{ input_name }}_raw.rows_in,
-        {{ input_name }}_base.rows_kept,
-        {{ input_name }}_base.rows_rejected,
-        {{ input_name }}_base.duplicates_collapsed,
-        {{ input_name }}_base.versions_superseded
+        cast(coalesce({{ input_name }}_base.rows_kept, 0) as {{ dbt.type_bigint() }}) as rows_kept,
+        cast(coalesce({{ input_name }}_base.rows_rejected, 0) as {{ dbt.type_bigint() }}) as rows_rejected,
+        cast(
+            coalesce({{ input_name }}_base.duplicates_collapsed, 0) as {{ dbt.type_bigint() }}
+        ) as duplicates_collapsed,
+        cast(coalesce({{ input_name }}_base.versions_superseded, 0) as {{ dbt.type_bigint() }}) as versions_superseded
     from {{ input_name }}_raw
     cross join {{ input_name }}_base
 ),

@@ -30,11 +30,11 @@ final as (
         refund_amount,
         net_amount,
         is_purchase,
+        updated_at,
         cast(ordered_at as date) as order_date,
         case
             when is_purchase then cast(coalesce(paid_at, ordered_at) as date)
-        end as purchase_date,
-        updated_at
+        end as purchase_date
     from flagged
 )
 
