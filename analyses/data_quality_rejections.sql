@@ -37,4 +37,4 @@ final as (
 )
 
 select * from final
-order by input_name, rejected_rows desc
+order by input_name asc, rejected_rows desc
