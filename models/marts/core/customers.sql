@@ -1,0 +1,204 @@
+{#- Customer 360 for BI: one row per member or customer as of as_of_date
+    (prospects and orphan customers included). Member attributes without PII,
+    purchase summary, favourite category and channel, and the current RFM,
+    member tier and lifecycle columns. -#}
+
+with
+
+members as (
+    select * from {{ ref('int_members_unioned') }}
+),
+
+customers_aggregated as (
+    select * from {{ ref('int_customers_aggregated') }}
+),
+
+purchases as (
+    select * from {{ ref('int_purchases_filtered') }}
+),
+
+order_items as (
+    select * from {{ ref('stg_crm__order_items') }}
+),
+
+age_bands as (
+    select * from {{ ref('age_bands') }}
+),
+
+rfm as (
+    select * from {{ ref('customer_rfm') }}
+),
+
+member_tiers as (
+    select * from {{ ref('int_member_tiers_assigned') }}
+),
+
+lifecycle as (
+    select * from {{ ref('customer_lifecycle') }}
+),
+
+channel_totals as (
+    select
+        customer_id,
+        channel,
+        count(*) as orders_count,
+        sum(net_amount) as net_amount
+    from purchases
+    where channel is not null
+    group by customer_id, channel
+),
+
+favourite_channels as (
+    select
+        customer_id,
+        channel,
+        row_number() over (
+            partition by customer_id
+            order by orders_count desc, net_amount desc, channel asc
+        ) as channel_rank
+    from channel_totals
+),
+
+flash_sale_orders as (
+    select
+        customer_id,
+        sum(case when channel = 'flash_sale' then 1 else 0 end) as flash_sale_orders
+    from purchases
+    group by customer_id
+),
+
+category_totals as (
+    select
+        purchases.customer_id,
+        order_items.category,
+        sum(order_items.amount) as amount,
+        count(*) as items
+    from purchases
+    inner join order_items
+        on purchases.order_id = order_items.order_id
+    where order_items.category is not null
+    group by purchases.customer_id, order_items.category
+),
+
+favourite_categories as (
+    select
+        customer_id,
+        category,
+        row_number() over (
+            partition by customer_id
+            order by amount desc, items desc, category asc
+        ) as category_rank
+    from category_totals
+),
+
+birth_years as (
+    select
+        *,
+        {{ dbt.datediff('birth_date', crm_as_of_date(), 'year') }}
+            as calendar_years
+    from members
+),
+
+aged as (
+    select
+        *,
+        case
+            when birth_date > {{ crm_as_of_date() }} then null
+            when
+                cast({{ dbt.dateadd('year', 'calendar_years', 'birth_date') }} as date)
+                > {{ crm_as_of_date() }}
+                then calendar_years - 1
+            else calendar_years
+        end as age
+    from birth_years
+),
+
+banded as (
+    select
+        aged.*,
+        age_bands.age_band
+    from aged
+    left join age_bands
+        on
+            (aged.age is null and age_bands.min_age is null and age_bands.max_age is null)
+            or (
+                aged.age >= age_bands.min_age
+                and (age_bands.max_age is null or aged.age <= age_bands.max_age)
+            )
+),
+
+final as (
+    select
+        banded.customer_id,
+        {{ crm_as_of_date() }} as as_of_date,
+        banded.is_member,
+        banded.joined_date,
+        cast(
+            {{ dbt.datediff('banded.joined_date', crm_as_of_date(), 'day') }}
+            as {{ dbt.type_int() }}
+        ) as tenure_days,
+        cast(banded.age as {{ dbt.type_int() }}) as age,
+        banded.age_band,
+        banded.gender,
+        banded.city,
+        banded.city_tier,
+        banded.home_store_id,
+        banded.referred_by_member_id,
+        banded.sms_opt_in,
+        banded.email_opt_in,
+        customers_aggregated.first_purchase_date,
+        customers_aggregated.last_purchase_date,
+        cast(coalesce(customers_aggregated.occasions_count, 0) as {{ dbt.type_bigint() }}) as occasions_count,
+        cast(coalesce(customers_aggregated.orders_count, 0) as {{ dbt.type_bigint() }}) as orders_count,
+        cast(coalesce(customers_aggregated.monetary, 0) as decimal(18, 2)) as revenue,
+        {{ crm_customer_money_div(
+            crm_customer_cents('customers_aggregated.monetary'), 'customers_aggregated.orders_count'
+        ) }} as aov,
+        favourite_categories.category as favourite_category,
+        favourite_channels.channel as favourite_channel,
+        cast(flash_sale_orders.flash_sale_orders as double)
+        / nullif(customers_aggregated.orders_count, 0) as flash_sale_order_share,
+        lifecycle.customer_type,
+        lifecycle.lifecycle_stage,
+        lifecycle.lifecycle_segment,
+        lifecycle.recency_days,
+        lifecycle.loyalty_level,
+        rfm.frequency,
+        rfm.monetary,
+        rfm.r_score,
+        rfm.f_score,
+        rfm.m_score,
+        rfm.rfm_cell,
+        rfm.rfm_segment,
+        rfm.value_tier,
+        rfm.avg_purchase_interval_days,
+        rfm.overdue_ratio,
+        rfm.purchase_cycle_status,
+        member_tiers.member_tier,
+        member_tiers.tier_spend as member_tier_spend,
+        member_tiers.next_tier,
+        member_tiers.spend_to_next_tier,
+        member_tiers.is_near_upgrade,
+        member_tiers.is_downgrade_risk
+    from banded
+    left join customers_aggregated
+        on banded.customer_id = customers_aggregated.customer_id
+    left join favourite_categories
+        on
+            banded.customer_id = favourite_categories.customer_id
+            and favourite_categories.category_rank = 1
+    left join favourite_channels
+        on
+            banded.customer_id = favourite_channels.customer_id
+            and favourite_channels.channel_rank = 1
+    left join flash_sale_orders
+        on banded.customer_id = flash_sale_orders.customer_id
+    left join lifecycle
+        on banded.customer_id = lifecycle.customer_id
+    left join rfm
+        on banded.customer_id = rfm.customer_id
+    left join member_tiers
+        on banded.customer_id = member_tiers.customer_id
+)
+
+select * from final
