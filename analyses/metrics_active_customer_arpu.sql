@@ -1,0 +1,38 @@
+{#- Analyst example: quarterly revenue per active customer (an occasion in the trailing
+    365 days up to the quarter's last day) of each store, with the active_customer_arpu
+    macro on a relation of orders (orders_column none: each row is one order). -#}
+
+with
+
+purchases as (
+    select * from {{ ref('int_purchases_filtered') }}
+),
+
+{# partition columns must not be null: the macros join on them #}
+purchases_by_store as (
+    select
+        customer_id,
+        purchase_date,
+        net_amount,
+        coalesce(store_id, 'unknown') as store_id
+    from purchases
+),
+
+arpu as (
+    {{ active_customer_arpu(
+        'purchases_by_store', 'quarter', 365, partition_by=['store_id'], amount_column='net_amount', orders_column=none
+    ) | indent(4) }}
+),
+
+final as (
+    select
+        store_id,
+        period_start,
+        active_customers,
+        revenue,
+        active_customer_arpu,
+        is_complete
+    from arpu
+)
+
+select * from final

@@ -1,0 +1,27 @@
+{#- Analyst example: the share of first-time buyers who come back within 30, 60 and
+    90 days, per monthly cohort of first purchases, with the second_purchase_rate macro
+    on a relation of orders (a second order on the first day is not a second purchase). -#}
+
+with
+
+purchases as (
+    select * from {{ ref('int_purchases_filtered') }}
+),
+
+second_purchases as (
+    {{ second_purchase_rate('purchases', [30, 60, 90], 'month') | indent(4) }}
+),
+
+final as (
+    select
+        cohort_start,
+        window_days,
+        first_time_buyers,
+        eligible_buyers,
+        second_purchasers,
+        second_purchase_rate,
+        is_complete
+    from second_purchases
+)
+
+select * from final

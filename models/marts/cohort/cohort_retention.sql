@@ -1,0 +1,38 @@
+{#- Cohort retention matrix (DESIGN.md sections 4-5): one row per cohort (period of
+    var cohort_grain holding the first purchase) x period_number, from the cohort's
+    period to the period holding as_of_date. Incomplete periods are flagged. -#}
+{%- set cohort_grain = var('cohort_grain') -%}
+{%- if cohort_grain not in ['week', 'month', 'quarter'] -%}
+    {{ exceptions.raise_compiler_error(
+        "var cohort_grain = '" ~ cohort_grain ~ "' is not supported: use week, month or quarter."
+    ) }}
+{%- endif -%}
+
+with
+
+occasions as (
+    select * from {{ ref('int_purchase_occasions_grouped') }}
+),
+
+matrix as (
+    {{ crm_cohort_retention_matrix('occasions', cohort_grain, prepared=true) | indent(4) }}
+),
+
+final as (
+    select
+        cohort_start,
+        cast(period_number as int) as period_number,
+        cohort_size,
+        active_customers,
+        retention_rate,
+        orders_count,
+        revenue,
+        cumulative_revenue_per_customer,
+        is_complete,
+        cohort_grain,
+        period_start,
+        period_end
+    from matrix
+)
+
+select * from final

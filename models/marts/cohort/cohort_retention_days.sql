@@ -1,0 +1,37 @@
+{#- N-day retention per cohort (DESIGN.md sections 4-5): eligible = cohort customers
+    with first purchase_date + N <= as_of_date; retained = eligible customers with
+    another occasion in (first purchase_date, first purchase_date + N]. One row per
+    cohort (var cohort_grain) x window_days (var retention_window_days). -#}
+{%- set cohort_grain = var('cohort_grain') -%}
+{%- if cohort_grain not in ['week', 'month', 'quarter'] -%}
+    {{ exceptions.raise_compiler_error(
+        "var cohort_grain = '" ~ cohort_grain ~ "' is not supported: use week, month or quarter."
+    ) }}
+{%- endif -%}
+
+with
+
+occasions as (
+    select * from {{ ref('int_purchase_occasions_grouped') }}
+),
+
+retention as (
+    {{ retention_rate(
+        'occasions', 'day', var('retention_window_days'), 'within', cohort_grain, prepared=true
+    ) | indent(4) }}
+),
+
+final as (
+    select
+        cohort_start,
+        cast(window_days as int) as window_days,
+        eligible_customers,
+        retained_customers,
+        retention_rate,
+        cohort_size,
+        is_complete,
+        '{{ cohort_grain }}' as cohort_grain
+    from retention
+)
+
+select * from final
