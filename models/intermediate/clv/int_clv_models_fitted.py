@@ -31,7 +31,7 @@ from scipy import optimize, special
 TIME_UNIT_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12.0}
 BG_NBD_PARAMETERS = ("r", "alpha", "a", "b")
 GAMMA_GAMMA_PARAMETERS = ("p", "q", "v")
-LOG_BOUNDS = (-20.0, 20.0)  # every parameter in [2e-9, 5e8]
+LOG_BOUNDS = (-10.0, 10.0)  # every parameter in [4.5e-5, 2.2e4]: finite predictions on degenerate data
 GRADIENT_TOLERANCE = 1e-6  # of the mean log-likelihood per customer, in log-parameters
 OUTPUT_COLUMNS = {
     "fit_window": "object",
