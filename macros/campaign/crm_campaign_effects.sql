@@ -1,0 +1,121 @@
+{#-
+    Treatment vs control comparison of campaign groups, shared by
+    campaign_performance and campaign_segment_performance so both use one
+    definition (docs/decisions.md, campaign evaluation).
+
+    `grouped` names a relation (a CTE) with one row per `keys` x group_name
+    (treatment | control) and the columns contacted, responders, orders_count,
+    revenue, cost_per_contact, incentive_cost_per_response. Returns a select of
+    every column of `grouped` plus:
+      response_rate, aov, has_control_group (both rows), and on treatment rows
+      (null on control rows): control_contacted, control_responders,
+      control_response_rate, lift, relative_lift, z_statistic, p_value,
+      lift_ci_lower, lift_ci_upper, is_significant, incremental_responders,
+      incremental_revenue, cost, roi, input_output_ratio, input_output_ratio_label.
+    aov is rounded half up from integer cents (crm_customer_money_div), so DuckDB
+    and Spark agree on half cents.
+    incremental_revenue = incremental_responders x the treatment group's aov, unrounded
+    (the control group's aov when the treatment group has no order, 0 when neither
+    has), rounded to cents once at the end.
+    Without a control group (or with an empty one) every comparison column is
+    null and has_control_group is false; cost is still reported.
+-#}
+{% macro crm_campaign_effects(grouped, keys) %}
+    {{- return(adapter.dispatch('crm_campaign_effects', 'crm_warehouse')(grouped, keys)) -}}
+{% endmacro %}
+
+
+{% macro default__crm_campaign_effects(grouped, keys) %}
+    {%- set key_list = [keys] if keys is string else keys | list -%}
+    select
+        rated.*,
+        case
+            when rated.has_control_group
+                then cast(rated.incremental_revenue as double) / nullif(cast(rated.cost as double), 0)
+        end as input_output_ratio,
+        case
+            when rated.has_control_group and rated.cost > 0
+                then (cast(rated.incremental_revenue as double) - cast(rated.cost as double))
+                / cast(rated.cost as double)
+        end as roi,
+        case
+            when rated.has_control_group and rated.cost > 0 and rated.incremental_revenue is not null
+                then {{ dbt.concat([
+                    "'1 : '",
+                    dbt.cast(
+                        'cast(round(cast(rated.incremental_revenue as double) / cast(rated.cost as double), 2)'
+                        ~ ' as decimal(18, 2))',
+                        dbt.type_string()
+                    ),
+                ]) }}
+        end as input_output_ratio_label
+    from (
+        select
+            tested.*,
+            tested.lift / nullif(tested.control_response_rate, 0) as relative_lift,
+            {{ crm_two_sided_p_value('tested.z_statistic') }} as p_value,
+            tested.lift - {{ crm_z_critical_95() }} * tested.lift_standard_error as lift_ci_lower,
+            tested.lift + {{ crm_z_critical_95() }} * tested.lift_standard_error as lift_ci_upper,
+            {{ crm_two_sided_p_value('tested.z_statistic') }} < 0.05e0 as is_significant,
+            tested.lift * tested.contacted as incremental_responders,
+            cast(
+                tested.lift * tested.contacted * coalesce(tested.exact_aov, tested.control_exact_aov, 0.0e0)
+                as decimal(18, 2)
+            ) as incremental_revenue
+        from (
+            select
+                paired.*,
+                case
+                    when paired.has_control_group and paired.group_name = 'treatment'
+                        then paired.response_rate - paired.control_response_rate
+                end as lift,
+                case
+                    when paired.has_control_group and paired.group_name = 'treatment'
+                        then {{ crm_two_proportion_z(
+                            'paired.responders', 'paired.contacted',
+                            'paired.control_responders', 'paired.control_contacted'
+                        ) }}
+                end as z_statistic,
+                case
+                    when paired.has_control_group and paired.group_name = 'treatment'
+                        then {{ crm_rate_difference_se(
+                            'paired.responders', 'paired.contacted',
+                            'paired.control_responders', 'paired.control_contacted'
+                        ) }}
+                end as lift_standard_error
+            from (
+                select
+                    groups.*,
+                    cast(groups.responders as double) / nullif(groups.contacted, 0) as response_rate,
+                    {{ crm_customer_money_div(crm_customer_cents('groups.revenue'), 'groups.orders_count') }} as aov,
+                    cast(groups.revenue as double) / nullif(groups.orders_count, 0) as exact_aov,
+                    coalesce(control_group.contacted, 0) > 0 as has_control_group,
+                    case when groups.group_name = 'treatment' then control_group.contacted end as control_contacted,
+                    case when groups.group_name = 'treatment' then control_group.responders end as control_responders,
+                    case
+                        when groups.group_name = 'treatment'
+                            then cast(control_group.responders as double) / nullif(control_group.contacted, 0)
+                    end as control_response_rate,
+                    case
+                        when groups.group_name = 'treatment'
+                            then cast(control_group.revenue as double) / nullif(control_group.orders_count, 0)
+                    end as control_exact_aov,
+                    case
+                        when groups.group_name = 'treatment'
+                            then cast(
+                                groups.contacted * groups.cost_per_contact
+                                + groups.responders * groups.incentive_cost_per_response
+                                as decimal(18, 2)
+                            )
+                    end as cost
+                from {{ grouped }} as groups
+                left join {{ grouped }} as control_group
+                    on
+                        control_group.group_name = 'control'
+                        {%- for key in key_list %}
+                        and groups.{{ key }} = control_group.{{ key }}
+                        {%- endfor %}
+            ) as paired
+        ) as tested
+    ) as rated
+{%- endmacro %}

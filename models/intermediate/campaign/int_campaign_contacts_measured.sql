@@ -1,0 +1,88 @@
+{#- One row per campaign contact made on or before as_of_date (treatment and
+    control), with its campaign's terms and its response: the purchases of the
+    member (int_purchases_filtered) with purchase_date in [contact_date,
+    contact_date + response_window_days], both days included. A window that ends
+    after as_of_date is incomplete (flagged). Contacts of a campaign missing from
+    the campaigns input use the contract defaults (30-day window, no cost). -#}
+
+with
+
+contacts as (
+    select * from {{ ref('stg_crm__campaign_contacts') }}
+),
+
+campaigns as (
+    select * from {{ ref('stg_crm__campaigns') }}
+),
+
+purchases as (
+    select * from {{ ref('int_purchases_filtered') }}
+),
+
+contacts_dated as (
+    select
+        contacts.campaign_id,
+        contacts.member_id,
+        contacts.group_name,
+        contacts.contacted_at,
+        contacts.attended,
+        campaigns.channel,
+        cast(contacts.contacted_at as date) as contact_date,
+        cast(coalesce(campaigns.cost_per_contact, 0) as decimal(18, 2)) as cost_per_contact,
+        cast(coalesce(campaigns.incentive_cost_per_response, 0) as decimal(18, 2)) as incentive_cost_per_response,
+        coalesce(campaigns.response_window_days, 30) as response_window_days
+    from contacts
+    left join campaigns
+        on contacts.campaign_id = campaigns.campaign_id
+    where cast(contacts.contacted_at as date) <= {{ crm_as_of_date() }}
+),
+
+contacts_windowed as (
+    select
+        *,
+        {{ crm_customer_add_days('response_window_days', 'contact_date') }} as window_end_date
+    from contacts_dated
+),
+
+responses as (
+    select
+        contacts_windowed.campaign_id,
+        contacts_windowed.member_id,
+        count(*) as response_orders,
+        sum(purchases.net_amount) as response_revenue,
+        min(purchases.purchase_date) as first_response_date
+    from contacts_windowed
+    inner join purchases
+        on
+            contacts_windowed.member_id = purchases.customer_id
+            and contacts_windowed.contact_date <= purchases.purchase_date
+            and contacts_windowed.window_end_date >= purchases.purchase_date
+    group by contacts_windowed.campaign_id, contacts_windowed.member_id
+),
+
+final as (
+    select
+        contacts_windowed.campaign_id,
+        contacts_windowed.member_id,
+        contacts_windowed.group_name,
+        contacts_windowed.channel,
+        contacts_windowed.contacted_at,
+        contacts_windowed.contact_date,
+        contacts_windowed.attended,
+        contacts_windowed.response_window_days,
+        contacts_windowed.window_end_date,
+        contacts_windowed.cost_per_contact,
+        contacts_windowed.incentive_cost_per_response,
+        responses.first_response_date,
+        contacts_windowed.window_end_date <= {{ crm_as_of_date() }} as is_window_complete,
+        responses.member_id is not null as is_responder,
+        cast(coalesce(responses.response_orders, 0) as {{ dbt.type_bigint() }}) as response_orders,
+        cast(coalesce(responses.response_revenue, 0) as decimal(18, 2)) as response_revenue
+    from contacts_windowed
+    left join responses
+        on
+            contacts_windowed.campaign_id = responses.campaign_id
+            and contacts_windowed.member_id = responses.member_id
+)
+
+select * from final

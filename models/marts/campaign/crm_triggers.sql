@@ -1,0 +1,265 @@
+{#- The day's "moments of truth" for the CRM team (issue 7): one row per member x
+    trigger as of as_of_date.
+      unpaid_order             orders still 'created' placed in the last
+                               trigger_unpaid_order_days days (as_of_date included)
+      full_month_gift          new customers whose only purchase occasion was exactly
+                               trigger_full_month_days days ago
+      birthday                 next birthday within trigger_birthday_days days
+                               (0 = today)
+      near_tier_upgrade        member tier is_near_upgrade
+      tier_downgrade_risk      member tier is_downgrade_risk
+      intent_without_purchase  a visit / favorite / cart / inquiry event in the last
+                               trigger_intent_days days and no purchase since the
+                               day of the latest one
+      overdue_high_value       high-value customers (contact_high_value_tiers) whose
+                               purchase cycle is overdue or alert
+    Each row carries the trigger's suggested action, the member's contact policy
+    (objective and activities of the member's lifecycle segment) and whether the
+    member can be reached (an opt-in); preferred_channel is sms when opted in,
+    else email. -#}
+{%- set unpaid_days = var('trigger_unpaid_order_days', 3) | int -%}
+{%- set full_month_days = var('trigger_full_month_days', 30) | int -%}
+{%- set birthday_days = var('trigger_birthday_days', 30) | int -%}
+{%- set intent_days = var('trigger_intent_days', 7) | int -%}
+{%- set high_value_tiers = var('contact_high_value_tiers', ['top', 'high']) -%}
+{%- set high_value_list = "'" ~ (high_value_tiers | join("', '")) ~ "'" -%}
+
+with
+
+customers as (
+    select * from {{ ref('customers') }}
+),
+
+members as (
+    select * from {{ ref('int_members_unioned') }}
+),
+
+orders as (
+    select * from {{ ref('stg_crm__orders') }}
+),
+
+events as (
+    select * from {{ ref('stg_crm__member_events') }}
+),
+
+policy as (
+    select * from {{ ref('contact_policy') }}
+),
+
+trigger_actions as (
+    select
+        'unpaid_order' as trigger_type,
+        'payment reminder with a link to the unpaid order' as suggested_action
+    union all
+    select
+        'full_month_gift' as trigger_type,
+        'full-month gift to invite the second purchase' as suggested_action
+    union all
+    select
+        'birthday' as trigger_type,
+        'birthday greeting with the birthday gift' as suggested_action
+    union all
+    select
+        'near_tier_upgrade' as trigger_type,
+        'show how little spend is left to the next tier' as suggested_action
+    union all
+    select
+        'tier_downgrade_risk' as trigger_type,
+        'remind the member what keeps the current tier' as suggested_action
+    union all
+    select
+        'intent_without_purchase' as trigger_type,
+        'follow up on the products the member looked at' as suggested_action
+    union all
+    select
+        'overdue_high_value' as trigger_type,
+        'personal repurchase call or message from the home counter' as suggested_action
+),
+
+unpaid_orders as (
+    select
+        member_id as customer_id,
+        'unpaid_order' as trigger_type,
+        max(order_date) as event_date,
+        cast(sum(amount) as decimal(18, 2)) as trigger_amount,
+        {{ dbt.concat([dbt.cast('count(*)', dbt.type_string()), "' unpaid order(s)'"]) }} as trigger_detail
+    from orders
+    where
+        status = 'created'
+        and member_id is not null
+        and order_date <= {{ crm_as_of_date() }}
+        and order_date > {{ crm_customer_add_days(-unpaid_days, crm_as_of_date()) }}
+    group by member_id
+),
+
+full_month_gifts as (
+    select
+        customer_id,
+        'full_month_gift' as trigger_type,
+        first_purchase_date as event_date,
+        revenue as trigger_amount,
+        'day {{ full_month_days }} after the first purchase, no second one' as trigger_detail
+    from customers
+    where
+        occasions_count = 1
+        and first_purchase_date = {{ crm_customer_add_days(-full_month_days, crm_as_of_date()) }}
+),
+
+birthday_years as (
+    select
+        customer_id,
+        birth_date,
+        {{ dbt.datediff('birth_date', crm_as_of_date(), 'year') }}
+            as years
+    from members
+    where
+        is_member
+        and birth_date is not null
+        and birth_date <= {{ crm_as_of_date() }}
+),
+
+next_birthdays as (
+    {#- The birthday in the as_of_date year (or the one after, if passed); dateadd
+        keeps a 29 February birthday on 28 February in other years. -#}
+    select
+        customer_id,
+        case
+            when cast({{ dbt.dateadd('year', 'years', 'birth_date') }} as date) < {{ crm_as_of_date() }}
+                then cast({{ dbt.dateadd('year', 'years + 1', 'birth_date') }} as date)
+            else cast({{ dbt.dateadd('year', 'years', 'birth_date') }} as date)
+        end as next_birthday
+    from birthday_years
+),
+
+birthdays as (
+    select
+        customer_id,
+        'birthday' as trigger_type,
+        next_birthday as event_date,
+        cast(null as decimal(18, 2)) as trigger_amount,
+        {{ dbt.concat([
+            "'in '",
+            dbt.cast(dbt.datediff(crm_as_of_date(), 'next_birthday', 'day'), dbt.type_string()),
+            "' day(s)'",
+        ]) }} as trigger_detail
+    from next_birthdays
+    where next_birthday < {{ crm_customer_add_days(birthday_days, crm_as_of_date()) }}
+),
+
+near_upgrades as (
+    select
+        customer_id,
+        'near_tier_upgrade' as trigger_type,
+        last_purchase_date as event_date,
+        spend_to_next_tier as trigger_amount,
+        {{ dbt.concat(["'next tier: '", 'next_tier']) }} as trigger_detail
+    from customers
+    where is_near_upgrade
+),
+
+downgrade_risks as (
+    select
+        customer_id,
+        'tier_downgrade_risk' as trigger_type,
+        last_purchase_date as event_date,
+        member_tier_spend as trigger_amount,
+        {{ dbt.concat(["'current tier: '", 'member_tier']) }} as trigger_detail
+    from customers
+    where is_downgrade_risk
+),
+
+recent_intents as (
+    select
+        member_id,
+        event_type,
+        cast(occurred_at as date) as event_date,
+        row_number() over (
+            partition by member_id
+            order by occurred_at desc, event_type asc
+        ) as recency_rank
+    from events
+    where
+        event_type in ('visit', 'favorite', 'cart', 'inquiry')
+        and cast(occurred_at as date) <= {{ crm_as_of_date() }}
+        and cast(occurred_at as date) > {{ crm_customer_add_days(-intent_days, crm_as_of_date()) }}
+),
+
+intents as (
+    select
+        recent_intents.member_id as customer_id,
+        'intent_without_purchase' as trigger_type,
+        recent_intents.event_date,
+        cast(null as decimal(18, 2)) as trigger_amount,
+        {{ dbt.concat(["'latest: '", 'recent_intents.event_type']) }} as trigger_detail
+    from recent_intents
+    left join customers
+        on recent_intents.member_id = customers.customer_id
+    where
+        recent_intents.recency_rank = 1
+        and (customers.last_purchase_date is null or customers.last_purchase_date < recent_intents.event_date)
+),
+
+overdue_high_values as (
+    select
+        customer_id,
+        'overdue_high_value' as trigger_type,
+        last_purchase_date as event_date,
+        monetary as trigger_amount,
+        purchase_cycle_status as trigger_detail
+    from customers
+    where
+        value_tier in ({{ high_value_list }})
+        and purchase_cycle_status in ('overdue', 'alert')
+),
+
+triggers as (
+    select * from unpaid_orders
+    union all
+    select * from full_month_gifts
+    union all
+    select * from birthdays
+    union all
+    select * from near_upgrades
+    union all
+    select * from downgrade_risks
+    union all
+    select * from intents
+    union all
+    select * from overdue_high_values
+),
+
+final as (
+    select
+        {{ dbt.concat(['triggers.customer_id', "'|'", 'triggers.trigger_type']) }} as trigger_id,
+        triggers.customer_id,
+        triggers.trigger_type,
+        triggers.event_date,
+        triggers.trigger_amount,
+        triggers.trigger_detail,
+        trigger_actions.suggested_action,
+        coalesce(customers.customer_type, 'prospect') as customer_type,
+        coalesce(customers.lifecycle_stage, 'prospect') as lifecycle_stage,
+        coalesce(customers.lifecycle_segment, 'prospect') as lifecycle_segment,
+        customers.value_tier,
+        policy.objective as policy_objective,
+        policy.suggested_activities as policy_activities,
+        coalesce(customers.sms_opt_in, false) as sms_opt_in,
+        coalesce(customers.email_opt_in, false) as email_opt_in,
+        coalesce(customers.sms_opt_in or customers.email_opt_in, false) as is_reachable,
+        case
+            when customers.sms_opt_in then 'sms'
+            when customers.email_opt_in then 'email'
+        end as preferred_channel,
+        {{ crm_as_of_date() }} as as_of_date
+    from triggers
+    inner join trigger_actions
+        on triggers.trigger_type = trigger_actions.trigger_type
+    left join customers
+        on triggers.customer_id = customers.customer_id
+    left join policy
+        on
+            coalesce(customers.customer_type, 'prospect') = policy.customer_type
+            and coalesce(customers.lifecycle_stage, 'prospect') = policy.lifecycle_stage
+)
+
+select * from final
