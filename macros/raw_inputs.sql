@@ -90,6 +90,12 @@
                 {% do columns.append({'name': column.name, 'type': column.dtype}) %}
             {% endfor %}
         {% endif %}
+        {% if source.kind == 'file' and columns | length == 1 and columns[0].name == 'column0' %}
+            {{ exceptions.raise_compiler_error(
+                var_name ~ ": '" ~ source.value ~ "' is empty or has no header line (expected the "
+                ~ input_name ~ " columns in the first line)."
+            ) }}
+        {% endif %}
         {% for column in columns %}
             {% do found.update({column.name | lower: column}) %}
         {% endfor %}
@@ -166,7 +172,10 @@
     {%- if file_format == 'parquet' -%}
         read_parquet({{ crm_quote_path(path) }}, union_by_name = true)
     {%- else -%}
-        read_csv({{ crm_quote_path(path) }}, header = true, all_varchar = true, union_by_name = true)
+        {#- An explicit delimiter: a malformed line then fails with DuckDB's CSV error naming
+            the line, instead of the sniffer falling back to a one-column file. -#}
+        read_csv({{ crm_quote_path(path) }}, header = true, all_varchar = true, union_by_name = true,
+                 delim = '{{ "\t" if (path | lower).endswith(".tsv") else "," }}')
     {%- endif -%}
 {% endmacro %}
 

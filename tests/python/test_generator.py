@@ -42,7 +42,7 @@ def parquet_build(tmp_path_factory: pytest.TempPathFactory):
     data = tmp_path_factory.mktemp("parquet_data")
     _generate(data, "parquet")
     dbt_vars = {f"raw_{name}": str(data / f"raw_{name}.parquet") for name in INPUTS}
-    result = run_dbt(["build", "--select", "+intermediate", "--indirect-selection", "cautious"], data / "w.duckdb", dbt_vars)
+    result = run_dbt(["build", "--select", "+intermediate", "staging", "--indirect-selection", "cautious"], data / "w.duckdb", dbt_vars)
     assert result.returncode == 0, result.output[-5000:]
     return data, result
 
