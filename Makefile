@@ -1,6 +1,7 @@
 # Two commands do the whole set-up on a fresh machine:
 #   make build   create .venv from the pinned requirements if missing, build the demo warehouse
-#   make test    fresh build of a test warehouse (seeds, models, data + unit tests), validation, lint, pytest
+#   make test    fresh build of a test warehouse (seeds, models, data + unit tests), validation, lint, pytest,
+#                then the same project on local Spark with parity against DuckDB
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -37,7 +38,7 @@ build: venv ## build into a new file, validate it, then publish it atomically as
 	fi; \
 	$(PYTHON) scripts/publish.py --warehouse $(CRM_DUCKDB_PATH) $${vars:+--vars "$$vars"}
 
-test: test-dbt lint pytest ## fresh dbt build with all tests + GX validation, lint, pytest
+test: test-dbt lint pytest test-spark ## fresh dbt build with all tests + GX validation, lint, pytest, Spark build + parity
 
 test-dbt: venv ## fresh dbt build (seeds, models, data tests, unit tests) into $(TEST_DUCKDB_PATH)
 	@mkdir -p $(dir $(TEST_DUCKDB_PATH))
