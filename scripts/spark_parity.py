@@ -17,7 +17,10 @@ file read-only, then checks every table of the compared schemas:
 
 It prints one line per table and exits 1 naming the first table, key and column
 that differ (2 when an input is missing). Tables of models disabled on Spark
-(Python models and what depends on them) are listed as skipped.
+(Python models and what depends on them) are listed as skipped. Columns marked
+``meta: {crm_duckdb_only: true}`` in the manifest (e.g. the CLV flags in
+``customers``, computed by a Python model) are not compared: they must be null on
+Spark.
 
 With ``--compiled-dir`` it first scans the SQL the Spark build ran (models and
 tests) for DuckDB-only syntax that Spark 4 happens to accept but the project
@@ -153,6 +156,26 @@ def disabled_relations(manifest_path: Path | None) -> set[tuple[str, str]]:
     return relations
 
 
+def duckdb_only_columns(manifest_path: Path | None) -> dict[tuple[str, str], set[str]]:
+    """(schema, table) -> columns marked ``meta: {crm_duckdb_only: true}``: null on Spark by design."""
+    if manifest_path is None or not manifest_path.exists():
+        return {}
+    manifest = json.loads(manifest_path.read_text())
+    marked: dict[tuple[str, str], set[str]] = {}
+    for node in manifest.get("nodes", {}).values():
+        if node.get("resource_type") != "model":
+            continue
+        columns = {
+            name.lower()
+            for name, column in (node.get("columns") or {}).items()
+            if (column.get("meta") or {}).get("crm_duckdb_only") or (column.get("config") or {}).get(
+                "meta", {}).get("crm_duckdb_only")
+        }
+        if columns:
+            marked[(node["schema"].lower(), (node.get("alias") or node["name"]).lower())] = columns
+    return marked
+
+
 def primary_keys(manifest_path: Path | None) -> dict[tuple[str, str], list[list[str]]]:
     """(schema, table) -> candidate keys from the manifest's uniqueness tests, best first."""
     if manifest_path is None or not manifest_path.exists():
@@ -227,7 +250,9 @@ class ParityChecker:
     def count(self, source: str) -> int:
         return int(self.connection.execute(f"select count(*) from {source}").fetchone()[0])
 
-    def compare(self, schema: str, table: str, candidate_keys: list[list[str]]) -> TableResult:
+    def compare(
+        self, schema: str, table: str, candidate_keys: list[list[str]], duckdb_only: frozenset[str] = frozenset()
+    ) -> TableResult:
         result = TableResult(schema, table, [])
         duckdb_source = f"ref.{quote(schema)}.{quote(table)}"
         spark_source = self.spark_source(schema, table)
@@ -244,6 +269,14 @@ class ParityChecker:
         spark_columns = self.columns(spark_source)
         result.spark_rows = self.count(spark_source)
 
+        for column in sorted(duckdb_only & set(duckdb_columns) & set(spark_columns)):
+            # Computed on DuckDB only (a Python model): Spark must leave it null, not guess.
+            filled = self.count(f"(select 1 from {spark_source} where {quote(column)} is not null)")
+            if filled:
+                result.problem = f"DuckDB-only column {column} has {filled} non-null value(s) on Spark"
+                return result
+            del duckdb_columns[column], spark_columns[column]
+            result.notes.append(f"DuckDB-only column {column} not compared (null on Spark)")
         missing = [column for column in duckdb_columns if column not in spark_columns]
         extra = [column for column in spark_columns if column not in duckdb_columns]
         if missing or extra:
@@ -282,9 +315,10 @@ class ParityChecker:
         left, right = f"d.{quote(column)}", f"s.{quote(column)}"
         if kind == "float":
             tolerance = repr(self.tolerance)
+            # coalesce: a null on one side only is a difference, not an unknown.
             return (
-                f"({left} is not distinct from {right} or abs({left} - {right}) "
-                f"<= {tolerance} * greatest(1.0, abs({left})))"
+                f"({left} is not distinct from {right} or coalesce(abs({left} - {right}) "
+                f"<= {tolerance} * greatest(1.0, abs({left})), false))"
             )
         return f"({left} is not distinct from {right})"
 
@@ -425,6 +459,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"portability ok: no DuckDB-only syntax in {args.compiled_dir}")
     keys = primary_keys(args.manifest)
     disabled = disabled_relations(args.manifest)
+    duckdb_only = duckdb_only_columns(args.manifest)
     checker = ParityChecker(args.duckdb, warehouse, args.tolerance)
     results: list[TableResult] = []
     for schema in args.schemas:
@@ -441,7 +476,10 @@ def main(argv: list[str] | None = None) -> int:
             elif table not in duckdb_tables:
                 results.append(TableResult(schema, table, [], problem="table missing in the DuckDB build"))
             else:
-                results.append(checker.compare(schema, table, keys.get((schema, table), [])))
+                results.append(checker.compare(
+                    schema, table, keys.get((schema, table), []),
+                    frozenset(duckdb_only.get((schema, table), set())),
+                ))
     if not results:
         print(f"spark_parity: no table to compare in schemas {', '.join(args.schemas)}", file=sys.stderr)
         return 2

@@ -619,6 +619,19 @@ def test_demo_value_flags_match_the_definitions(warehouse: duckdb.DuckDBPyConnec
     np.testing.assert_array_equal(flags["is_at_risk_high_value"].to_numpy(), at_risk.to_numpy())
     assert hidden_gem.any() and at_risk.any()  # the demo data has both kinds
 
+    # The same flags in the customer 360 (issue 8 item 3); prospects and others are not flagged.
+    customers = warehouse.execute(
+        "select customer_id, is_hidden_gem, is_at_risk_high_value from marts.customers order by customer_id"
+    ).df().set_index("customer_id")
+    expected = pd.DataFrame({"is_hidden_gem": hidden_gem.to_numpy(), "is_at_risk_high_value": at_risk.to_numpy()},
+                            index=summary["customer_id"].to_numpy())
+    expected = expected.reindex(customers.index, fill_value=False)
+    assert customers["is_hidden_gem"].notna().all() and customers["is_at_risk_high_value"].notna().all()
+    np.testing.assert_array_equal(customers["is_hidden_gem"].to_numpy(bool), expected["is_hidden_gem"].to_numpy(bool))
+    np.testing.assert_array_equal(customers["is_at_risk_high_value"].to_numpy(bool),
+                                  expected["is_at_risk_high_value"].to_numpy(bool))
+    assert len(customers) > len(summary)  # members without a purchase are in customers too
+
 
 # ------------------------------------------------------------------ builds with vars
 

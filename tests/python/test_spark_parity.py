@@ -166,6 +166,28 @@ def test_a_table_missing_on_spark_fails_unless_disabled_there(tmp_path: Path,
     assert "skipped: model disabled on Spark" in out
 
 
+def test_duckdb_only_columns_must_be_null_on_spark(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A column computed only on DuckDB (meta crm_duckdb_only) is skipped, but Spark must leave it null."""
+    spark_rows = [(customer, revenue, None, day, at) for customer, revenue, _, day, at in ROWS]
+    reference, spark_dir = _build(tmp_path, spark_rows)
+    code, out = _run(capsys, reference, spark_dir, _manifest(tmp_path / "m.json", ["customer_id"]))
+    assert code == 1 and "column repeat_rate" in out  # unmarked: a real difference
+
+    manifest = _manifest(tmp_path / "m2.json", ["customer_id"])
+    data = json.loads(manifest.read_text())
+    data["nodes"]["model.p.mart_a"]["columns"] = {"repeat_rate": {"name": "repeat_rate",
+                                                                  "meta": {"crm_duckdb_only": True}}}
+    manifest.write_text(json.dumps(data))
+    code, out = _run(capsys, reference, spark_dir, manifest)
+    assert code == 0, out
+    assert "DuckDB-only column repeat_rate not compared" in out
+
+    filled_reference, filled_spark = _build(tmp_path / "filled", [ROWS[0], *spark_rows[1:]])
+    code, out = _run(capsys, filled_reference, filled_spark, manifest)
+    assert code == 1
+    assert "DuckDB-only column repeat_rate has 1 non-null value(s) on Spark" in out
+
+
 def test_portability_scan_flags_duckdb_only_syntax(tmp_path: Path) -> None:
     compiled = tmp_path / "compiled"
     (compiled / "models").mkdir(parents=True)

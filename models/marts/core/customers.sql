@@ -1,7 +1,9 @@
 {#- Customer 360 for BI: one row per member or customer as of as_of_date
     (prospects and orphan customers included). Member attributes without PII,
-    purchase summary, favourite category and channel, and the current RFM,
-    member tier and lifecycle columns. -#}
+    purchase summary, favourite category and channel, the current RFM, member
+    tier and lifecycle columns, and the CLV flags (customer_value_flags) where the
+    target runs the CLV fit; elsewhere (Spark) the flag columns are null. -#}
+{%- set with_clv_flags = crm_clv_is_supported() %}
 
 with
 
@@ -36,6 +38,11 @@ member_tiers as (
 lifecycle as (
     select * from {{ ref('customer_lifecycle') }}
 ),
+{% if with_clv_flags %}
+value_flags as (
+    select * from {{ ref('customer_value_flags') }}
+),
+{% endif %}
 
 channel_totals as (
     select
@@ -179,7 +186,14 @@ final as (
         member_tiers.next_tier,
         member_tiers.spend_to_next_tier,
         member_tiers.is_near_upgrade,
-        member_tiers.is_downgrade_risk
+        member_tiers.is_downgrade_risk,
+        {%- if with_clv_flags %}
+        coalesce(value_flags.is_hidden_gem, false) as is_hidden_gem,
+        coalesce(value_flags.is_at_risk_high_value, false) as is_at_risk_high_value
+        {%- else %}
+        cast(null as boolean) as is_hidden_gem,
+        cast(null as boolean) as is_at_risk_high_value
+        {%- endif %}
     from banded
     left join customers_aggregated
         on banded.customer_id = customers_aggregated.customer_id
@@ -199,6 +213,10 @@ final as (
         on banded.customer_id = rfm.customer_id
     left join member_tiers
         on banded.customer_id = member_tiers.customer_id
+    {%- if with_clv_flags %}
+    left join value_flags
+        on banded.customer_id = value_flags.customer_id
+    {%- endif %}
 )
 
 select * from final
