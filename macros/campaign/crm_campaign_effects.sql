@@ -119,3 +119,47 @@
         ) as tested
     ) as rated
 {%- endmacro %}
+
+
+{% macro crm_campaign_group_measures() %}
+    {#-
+        The per-group measures crm_campaign_effects reads, aggregated from contacts
+        measured by int_campaign_contacts_measured (one row per contact): costs,
+        contacted, attended_count, responders, orders_count, revenue and
+        incomplete_contacts. Used in the select list of a `group by <keys>, group_name`.
+    -#}
+    max(cost_per_contact) as cost_per_contact,
+    max(incentive_cost_per_response) as incentive_cost_per_response,
+    cast(count(*) as {{ dbt.type_bigint() }}) as contacted,
+    cast(sum(case when attended then 1 else 0 end) as {{ dbt.type_bigint() }}) as attended_count,
+    cast(sum(case when is_responder then 1 else 0 end) as {{ dbt.type_bigint() }}) as responders,
+    cast(sum(response_orders) as {{ dbt.type_bigint() }}) as orders_count,
+    cast(sum(response_revenue) as decimal(18, 2)) as revenue,
+    cast(sum(case when is_window_complete then 0 else 1 end) as {{ dbt.type_bigint() }})
+        as incomplete_contacts
+{%- endmacro %}
+
+
+{% macro crm_campaign_result_columns(compared='compared', channel='campaigns.channel') %}
+    {#-
+        The public result columns of a crm_campaign_effects select named `compared`,
+        from contacted to input_output_ratio_label, in the order both campaign marts
+        publish them. attended is reported for event campaigns only (`channel`).
+    -#}
+    {{ compared }}.contacted,
+    case when {{ channel }} = 'event' then {{ compared }}.attended_count end as attended,
+    {%- for column in [
+        'responders', 'response_rate', 'orders_count', 'revenue', 'aov', 'incomplete_contacts'
+    ] %}
+    {{ compared }}.{{ column }},
+    {%- endfor %}
+    {{ compared }}.incomplete_contacts = 0 as is_window_complete,
+    {%- for column in [
+        'has_control_group', 'control_contacted', 'control_responders', 'control_response_rate',
+        'lift', 'relative_lift', 'z_statistic', 'p_value', 'lift_ci_lower', 'lift_ci_upper',
+        'is_significant', 'incremental_responders', 'incremental_revenue', 'cost', 'roi',
+        'input_output_ratio', 'input_output_ratio_label'
+    ] %}
+    {{ compared }}.{{ column }}{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}

@@ -52,15 +52,7 @@ grouped as (
         segment_type,
         segment_value,
         group_name,
-        max(cost_per_contact) as cost_per_contact,
-        max(incentive_cost_per_response) as incentive_cost_per_response,
-        cast(count(*) as {{ dbt.type_bigint() }}) as contacted,
-        cast(sum(case when attended then 1 else 0 end) as {{ dbt.type_bigint() }}) as attended_count,
-        cast(sum(case when is_responder then 1 else 0 end) as {{ dbt.type_bigint() }}) as responders,
-        cast(sum(response_orders) as {{ dbt.type_bigint() }}) as orders_count,
-        cast(sum(response_revenue) as decimal(18, 2)) as revenue,
-        cast(sum(case when is_window_complete then 0 else 1 end) as {{ dbt.type_bigint() }})
-            as incomplete_contacts
+        {{ crm_campaign_group_measures() | indent(8) }}
     from contact_segments
     group by campaign_id, segment_type, segment_value, group_name
 ),
@@ -78,32 +70,7 @@ final as (
         campaigns.campaign_name,
         campaigns.objective,
         campaigns.channel,
-        compared.contacted,
-        case when campaigns.channel = 'event' then compared.attended_count end as attended,
-        compared.responders,
-        compared.response_rate,
-        compared.orders_count,
-        compared.revenue,
-        compared.aov,
-        compared.incomplete_contacts,
-        compared.incomplete_contacts = 0 as is_window_complete,
-        compared.has_control_group,
-        compared.control_contacted,
-        compared.control_responders,
-        compared.control_response_rate,
-        compared.lift,
-        compared.relative_lift,
-        compared.z_statistic,
-        compared.p_value,
-        compared.lift_ci_lower,
-        compared.lift_ci_upper,
-        compared.is_significant,
-        compared.incremental_responders,
-        compared.incremental_revenue,
-        compared.cost,
-        compared.roi,
-        compared.input_output_ratio,
-        compared.input_output_ratio_label,
+        {{ crm_campaign_result_columns() | indent(8) }},
         {{ crm_as_of_date() }} as as_of_date
     from compared
     left join campaigns
