@@ -44,15 +44,46 @@ test-dbt: venv ## fresh dbt build (seeds, models, data tests, unit tests) into $
 	@mkdir -p $(dir $(TEST_DUCKDB_PATH))
 	rm -f $(TEST_DUCKDB_PATH) $(TEST_DUCKDB_PATH).wal
 	CRM_DUCKDB_PATH=$(TEST_DUCKDB_PATH) $(DBT) build --target-path target/test
+	CRM_DUCKDB_PATH=$(TEST_DUCKDB_PATH) $(DBT) docs generate --target-path target/test
 	$(PYTHON) scripts/validate.py --warehouse $(TEST_DUCKDB_PATH)
 
 lint: venv ## sqlfluff (dbt templater) over models, tests and analyses: zero violations
 	@test -f $(TEST_DUCKDB_PATH) || $(MAKE) test-dbt
 	CRM_DUCKDB_PATH=$(TEST_DUCKDB_PATH) $(SQLFLUFF) lint models tests analyses
 
-pytest: venv venv-spark ## Python tests against the test warehouse (some check the Spark target's config)
+pytest: venv venv-spark venv-metricflow browser ## Python tests against the test warehouse (some check the Spark target's config)
 	@test -f $(TEST_DUCKDB_PATH) || $(MAKE) test-dbt
 	CRM_DUCKDB_PATH=$(TEST_DUCKDB_PATH) $(PYTEST) -q tests/python
+
+# --- Documentation and Parquet export (issue 11) -------------------------------
+DOCS_TARGET_PATH ?= target/docs
+EXPORT_DIR ?= warehouse/export
+# The manifest of the build that made $(CRM_DUCKDB_PATH): `make build` (scripts/publish.py) writes target/publish.
+EXPORT_DBT_MANIFEST ?= target/publish/manifest.json
+
+.PHONY: docs export
+
+docs: venv ## dbt docs (manifest, catalog, index.html) of $(CRM_DUCKDB_PATH) into $(DOCS_TARGET_PATH)
+	CRM_DUCKDB_PATH=$(CRM_DUCKDB_PATH) $(DBT) docs generate --target-path $(DOCS_TARGET_PATH)
+	@echo "docs: $(DOCS_TARGET_PATH)/index.html; browse with $(DBT) docs serve --target-path $(DOCS_TARGET_PATH)"
+
+export: venv ## every public mart of $(CRM_DUCKDB_PATH) as Parquet + manifest.json into $(EXPORT_DIR)
+	$(PYTHON) scripts/export.py --warehouse $(CRM_DUCKDB_PATH) --out $(EXPORT_DIR) --dbt-manifest $(EXPORT_DBT_MANIFEST)
+
+# --- The CRM report (issue 11) ---------------------------------------------------
+# One self-contained HTML page of plotly charts from the marts (plotly.js inline).
+# tests/python/test_report.py opens it in Debian's headless Chromium through
+# playwright (executable_path: playwright cannot download its own browser here).
+REPORT_OUT ?= warehouse/report.html
+
+.PHONY: report browser
+
+report: venv ## the CRM report of $(CRM_DUCKDB_PATH) (read-only) as one HTML file, $(REPORT_OUT)
+	$(PYTHON) scripts/report.py --warehouse $(CRM_DUCKDB_PATH) --out $(REPORT_OUT)
+
+browser: ## install Debian's chromium for the report's browser test when missing (needs root)
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	    { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
 clean: ## remove build artefacts (not the virtualenv)
 	rm -rf target logs warehouse
@@ -91,3 +122,14 @@ test-spark: venv-spark ## build on local Spark (seeds, models, tests) and check 
 	    --manifest target/spark/manifest.json --compiled-dir target/spark/compiled; \
 	end=$$(date +%s); \
 	echo "test-spark: $$((end - start)) s (Spark build $$((spark_done - start)) s)"
+
+# --- Semantic layer (issue 11) ---------------------------------------------------
+# MetricFlow's `mf` CLI over models/semantic/ (dbt-metricflow, pinned in
+# requirements-metricflow.txt without changing a pin of requirements.txt).
+.PHONY: venv-metricflow
+
+venv-metricflow: $(VENV)/.installed-metricflow ## add MetricFlow (requirements-metricflow.txt, the `mf` CLI) to .venv
+
+$(VENV)/.installed-metricflow: requirements-metricflow.txt $(VENV)/.installed
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-metricflow.txt -c requirements.txt
+	@touch $@
