@@ -3,20 +3,40 @@
     number, occasion number, days since the customer's previous occasion and the
     customer's lifecycle stage just before the order (from the previous
     occasion's recency on the purchase date; prospect before the first occasion),
-    so a purchase can be labelled e.g. a reactivation from sleeping or lost. -#}
+    so a purchase can be labelled e.g. a reactivation from sleeping or lost.
+    Incremental on DuckDB (macros/incremental/incremental_scope.sql): a run
+    recomputes every order of the customers in scope and the changed guest
+    orders, a table elsewhere. -#}
+{{ config(
+    materialized=crm_incremental_materialization(),
+    incremental_strategy='crm_customer_scope',
+    on_schema_change='fail',
+    meta={'crm_incremental': {'customer_column': 'customer_id', 'order_column': 'order_id'}},
+    post_hook="{{ crm_incremental_record_state() }}",
+) }}
+{{- crm_incremental_scope_refs() }}
 
 with
 
 orders as (
     select * from {{ ref('stg_crm__orders') }}
+    {%- if is_incremental() %}
+    where {{ crm_incremental_in_scope('member_id', 'order_id') }}
+    {%- endif %}
 ),
 
 purchases as (
     select * from {{ ref('int_purchases_filtered') }}
+    {%- if is_incremental() %}
+    where {{ crm_incremental_in_scope('customer_id') }}
+    {%- endif %}
 ),
 
 occasions as (
     select * from {{ ref('int_purchase_occasions_grouped') }}
+    {%- if is_incremental() %}
+    where {{ crm_incremental_in_scope('customer_id') }}
+    {%- endif %}
 ),
 
 numbered_purchases as (
