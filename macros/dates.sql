@@ -53,6 +53,15 @@
     {% if not execute %}
         {{ return('1970-01-01') }}
     {% endif %}
+    {#- Asked once per invocation: every dependent model compiles after stg_crm__orders
+        is built, and models call this many times (each query scans staging: ~0.5 s
+        of CPU per call at 10M orders). `graph` is the one object every node's context
+        shares during a run; the key holds the relation (a unit test's mock differs). -#}
+    {% set cache = graph.setdefault('crm_as_of_date_cache', {}) %}
+    {% set cache_key = orders | string %}
+    {% if cache_key in cache %}
+        {{ return(cache[cache_key]) }}
+    {% endif %}
     {% set result = run_query(
         'select ' ~ dbt.cast('max(purchase_date)', dbt.type_string()) ~ ' from ' ~ orders ~ ' where is_purchase'
     ) %}
@@ -62,6 +71,7 @@
             "as_of_date: there is no purchase in the orders input to default to; set var as_of_date."
         ) }}
     {% endif %}
+    {% do cache.update({cache_key: (latest | string)[:10]}) %}
     {{ return((latest | string)[:10]) }}
 {% endmacro %}
 

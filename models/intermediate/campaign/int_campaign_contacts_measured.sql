@@ -3,7 +3,9 @@
     member (int_purchases_filtered) with purchase_date in [contact_date,
     contact_date + response_window_days], both days included. A window that ends
     after as_of_date is incomplete (flagged). Contacts of a campaign missing from
-    the campaigns input use the contract defaults (30-day window, no cost). -#}
+    the campaigns input use the contract defaults (30-day window, no cost).
+    A table: five models read it, and it joins contacts to every purchase. -#}
+{{ config(materialized='table') }}
 
 with
 

@@ -33,34 +33,41 @@ moves as (
         and (previous_stage is null or previous_stage != to_stage)
 ),
 
-grains as (
+{#- Moves are counted per customer and period first, then per period: two plain
+    aggregates per grain are cheaper than count(distinct) over every move. -#}
+{%- for grain in ['week', 'month'] %}
+customer_{{ grain }}s as (
     select
         customer_id,
         from_stage,
         to_stage,
-        'week' as grain,
-        cast({{ dbt.date_trunc('week', 'transition_date') }} as date) as period_start
+        cast({{ dbt.date_trunc(grain, 'transition_date') }} as date) as period_start,
+        count(*) as transitions
     from moves
-    union all
-    select
+    group by
         customer_id,
         from_stage,
         to_stage,
-        'month' as grain,
-        cast({{ dbt.date_trunc('month', 'transition_date') }} as date) as period_start
-    from moves
+        cast({{ dbt.date_trunc(grain, 'transition_date') }} as date)
 ),
 
-final as (
+{{ grain }}_counts as (
     select
-        grain,
+        '{{ grain }}' as grain,
         period_start,
         from_stage,
         to_stage,
-        cast(count(distinct customer_id) as {{ dbt.type_bigint() }}) as customers,
-        cast(count(*) as {{ dbt.type_bigint() }}) as transitions
-    from grains
-    group by grain, period_start, from_stage, to_stage
+        cast(count(*) as {{ dbt.type_bigint() }}) as customers,
+        cast(sum(transitions) as {{ dbt.type_bigint() }}) as transitions
+    from customer_{{ grain }}s
+    group by period_start, from_stage, to_stage
+),
+
+{% endfor %}
+final as (
+    select * from week_counts
+    union all
+    select * from month_counts
 )
 
 select * from final
