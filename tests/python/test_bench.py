@@ -1,0 +1,143 @@
+"""The benchmark harness (scripts/bench.py): its baselines compute the marts' numbers.
+
+At a tiny scale, the hand-written DuckDB script and the pandas implementation must give
+exactly the numbers of the core marts built by dbt from the same Parquet files, so the
+timing comparison in docs/benchmarks.md compares equal work. No timings are asserted.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import PROJECT_DIR, run_dbt
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(name, PROJECT_DIR / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _load("bench")
+bench_pandas = _load("bench_pandas")
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory):
+    """Generated Parquet inputs (with the generator's bad rows) and the core marts built on them."""
+    root = tmp_path_factory.mktemp("bench")
+    data = root / "data"
+    subprocess.run(
+        [sys.executable, str(PROJECT_DIR / "scripts" / "generate_data.py"), "--out", str(data), "--format",
+         "parquet", "--members", "600", "--orders", "5000", "--seed", "11", "--dirty-share", "0.005"],
+        check=True, capture_output=True, text=True,
+    )
+    dbt_vars = {f"raw_{name}": path for name, path in bench.input_paths(data).items()}
+    select = ["--select", *(f"+{mart}" for mart in bench.CORE_MARTS)]
+    result = run_dbt(["build", *select, *bench.NO_TESTS], root / "marts.duckdb", dbt_vars)
+    assert result.returncode == 0, result.output[-5000:]
+    return data, root
+
+
+def test_handwritten_script_equals_the_marts(tiny) -> None:
+    data, root = tiny
+    hand_db = root / "handwritten.duckdb"
+    bench.run_handwritten(hand_db, data)
+    compared = bench.compare_with_marts(
+        root / "marts.duckdb", {table: f"hand.hand.{table}" for table in bench.CORE_COLUMNS}, bench.CORE_COLUMNS,
+        {"hand": hand_db},
+    )
+    for table, (mart_rows, hand_rows, differing) in compared.items():
+        assert mart_rows > 0, table
+        assert (hand_rows, differing) == (mart_rows, 0), table
+
+
+def test_pandas_equals_the_marts(tiny) -> None:
+    data, root = tiny
+    out = root / "pandas"
+    out.mkdir()
+    for name, frame in bench_pandas.compute(data).items():
+        frame.to_parquet(out / f"{name}.parquet", index=False)
+    frames = {table: f"read_parquet('{out / table}.parquet')" for table in bench.PANDAS_COLUMNS}
+    compared = bench.compare_with_marts(root / "marts.duckdb", frames, bench.PANDAS_COLUMNS)
+    for table, (mart_rows, pandas_rows, differing) in compared.items():
+        assert mart_rows > 0, table
+        assert (pandas_rows, differing) == (mart_rows, 0), table
+
+
+def test_the_comparison_sees_a_changed_value(tiny) -> None:
+    data, root = tiny
+    hand_db = root / "handwritten_changed.duckdb"
+    bench.run_handwritten(hand_db, data)
+    with duckdb.connect(str(hand_db)) as con:
+        con.execute("update hand.customer_rfm set rfm_segment = 'nobody' where customer_id = "
+                    "(select min(customer_id) from hand.customer_rfm)")
+        con.execute("update hand.kpi_weekly set aov = aov * 1.001 where week_start = "
+                    "(select max(week_start) from hand.kpi_weekly where aov is not null)")
+        con.execute("delete from hand.cohort_retention where period_number = 1 and cohort_start = "
+                    "(select min(cohort_start) from hand.cohort_retention)")
+    compared = bench.compare_with_marts(
+        root / "marts.duckdb", {table: f"hand.hand.{table}" for table in bench.CORE_COLUMNS}, bench.CORE_COLUMNS,
+        {"hand": hand_db},
+    )
+    assert {table: counts[2] for table, counts in compared.items()} == {
+        "customer_rfm": 1, "customer_lifecycle": 0, "cohort_retention": 1, "kpi_weekly": 1, "repurchase_rates": 0,
+    }
+
+
+def test_next_day_file_adds_new_orders_and_later_versions(tiny, tmp_path: Path) -> None:
+    data, _ = tiny
+    for name in ("raw_orders.parquet", "raw_members.parquet"):
+        (tmp_path / name).write_bytes((data / name).read_bytes())
+    counts = bench.write_next_day(tmp_path, share=0.02)
+    assert counts["new"] > 0 and counts["changed"] > 0
+    assert counts["new"] + counts["changed"] == round(counts["base"] * 0.02)
+    con = duckdb.connect()
+    base, nxt = tmp_path / "raw_orders.parquet", bench.next_day_path(tmp_path)
+    new_ids, later, same_day = con.execute(f"""
+        select
+            count(*) filter (where base.order_id is null),
+            count(*) filter (where base.order_id is not null and nxt.updated_at > base.updated_at),
+            count(distinct cast(nxt.updated_at as date))
+        from read_parquet('{nxt}') as nxt
+        left join read_parquet('{base}') as base using (order_id)
+    """).fetchone()
+    assert (new_ids, later, same_day) == (counts["new"], counts["changed"], 1)
+    # The glob of the orders var now reads both files; the hand-written numbers change.
+    assert bench.input_paths(tmp_path)["orders"].endswith("raw_orders*.parquet")
+    rows = con.execute(f"select count(*) from read_parquet('{bench.input_paths(tmp_path)['orders']}')").fetchone()[0]
+    assert rows == counts["base"] + counts["new"] + counts["changed"]
+
+
+def test_measure_reports_time_memory_and_exit_code() -> None:
+    measured = bench.measure([sys.executable, "-c", "x = bytearray(64 * 2**20); import sys; sys.exit(3)"])
+    assert measured.returncode == 3
+    assert measured.peak_rss_mb >= 64
+    assert measured.wall_s > 0 and measured.cpu_s >= 0
+
+
+def test_doc_section_is_replaced_and_the_rest_kept(tmp_path: Path) -> None:
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# Benchmarks\n\n## CLV fit\n\nkept\n")
+    first = f"{bench.DOC_BEGIN}\n## Warehouse build at scale\n\nrun 1\n{bench.DOC_END}\n"
+    second = first.replace("run 1", "run 2")
+    bench.write_doc(first, doc)
+    bench.write_doc(second, doc)
+    text = doc.read_text()
+    assert text.count(bench.DOC_BEGIN) == 1 and "run 2" in text and "run 1" not in text
+    assert text.startswith("# Benchmarks\n\n## CLV fit\n\nkept\n")
+    bench.write_doc(second, doc)
+    assert doc.read_text() == text
+
+
+def test_scale_labels_and_parsing() -> None:
+    assert bench.parse_scales("1e6,1e7, 3e7") == [1_000_000, 10_000_000, 30_000_000]
+    assert [bench.scale_label(n) for n in (1_000_000, 30_000_000, 3_000, 1234)] == ["1m", "30m", "3k", "1234"]
