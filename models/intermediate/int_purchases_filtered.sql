@@ -1,8 +1,5 @@
 {#- Purchases (DESIGN.md section 4): kept orders with status paid | shipped |
     completed, a member_id and net_amount > 0, purchased on or before as_of_date. -#}
-{#- A table, not a view: eight models read it, and at 10M orders re-filtering
-    staging in each of them cost more than writing it once (docs/benchmarks.md). -#}
-{{ config(materialized='table') }}
 
 with
 

@@ -74,29 +74,17 @@ flash_sale_orders as (
     group by customer_id
 ),
 
-order_categories as (
-    {#- Lines summed per order and category first: the join to purchases then
-        handles one row per order and category instead of every line. -#}
-    select
-        order_id,
-        category,
-        sum(amount) as amount,
-        count(*) as items
-    from order_items
-    where category is not null
-    group by order_id, category
-),
-
 category_totals as (
     select
         purchases.customer_id,
-        order_categories.category,
-        sum(order_categories.amount) as amount,
-        sum(order_categories.items) as items
+        order_items.category,
+        sum(order_items.amount) as amount,
+        count(*) as items
     from purchases
-    inner join order_categories
-        on purchases.order_id = order_categories.order_id
-    group by purchases.customer_id, order_categories.category
+    inner join order_items
+        on purchases.order_id = order_items.order_id
+    where order_items.category is not null
+    group by purchases.customer_id, order_items.category
 ),
 
 favourite_categories as (
