@@ -1,12 +1,7 @@
 {#- Cohort retention matrix (DESIGN.md sections 4-5): one row per cohort (period of
     var cohort_grain holding the first purchase) x period_number, from the cohort's
     period to the period holding as_of_date. Incomplete periods are flagged. -#}
-{%- set cohort_grain = var('cohort_grain') -%}
-{%- if cohort_grain not in ['week', 'month', 'quarter'] -%}
-    {{ exceptions.raise_compiler_error(
-        "var cohort_grain = '" ~ cohort_grain ~ "' is not supported: use week, month or quarter."
-    ) }}
-{%- endif -%}
+{%- set cohort_grain = crm_cohort_grain() -%}
 
 with
 

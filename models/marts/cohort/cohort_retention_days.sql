@@ -2,12 +2,7 @@
     with first purchase_date + N <= as_of_date; retained = eligible customers with
     another occasion in (first purchase_date, first purchase_date + N]. One row per
     cohort (var cohort_grain) x window_days (var retention_window_days). -#}
-{%- set cohort_grain = var('cohort_grain') -%}
-{%- if cohort_grain not in ['week', 'month', 'quarter'] -%}
-    {{ exceptions.raise_compiler_error(
-        "var cohort_grain = '" ~ cohort_grain ~ "' is not supported: use week, month or quarter."
-    ) }}
-{%- endif -%}
+{%- set cohort_grain = crm_cohort_grain() -%}
 
 with
 
