@@ -74,3 +74,37 @@
         ) as {{ dbt.type_int() }})
     {%- endif -%}
 {% endmacro %}
+
+
+{% macro crm_rfm_cell_segments(scored, segment_rules) %}
+    {#-
+        SQL (a query): one row per distinct RFM cell (r_score, f_score, m_score) of
+        `scored` with its rfm_segment: the matching rule of `segment_rules` (the
+        rfm_segment_rules seed: r/f/m min and max, priority) with the lowest priority,
+        ties by segment name. A cell no rule matches has no row (segment null after a
+        left join). Shared by customer_rfm and the campaign RFM snapshots.
+    -#}
+    select
+        r_score,
+        f_score,
+        m_score,
+        segment as rfm_segment
+    from (
+        select
+            cells.r_score,
+            cells.f_score,
+            cells.m_score,
+            segment_rules.segment,
+            row_number() over (
+                partition by cells.r_score, cells.f_score, cells.m_score
+                order by segment_rules.priority, segment_rules.segment
+            ) as rule_rank
+        from (select distinct r_score, f_score, m_score from {{ scored }}) as cells
+        inner join {{ segment_rules }} as segment_rules
+            on
+                cells.r_score between segment_rules.r_min and segment_rules.r_max
+                and cells.f_score between segment_rules.f_min and segment_rules.f_max
+                and cells.m_score between segment_rules.m_min and segment_rules.m_max
+    ) as cell_rules
+    where rule_rank = 1
+{%- endmacro %}

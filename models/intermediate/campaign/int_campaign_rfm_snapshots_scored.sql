@@ -147,30 +147,8 @@ scored as (
     from measured
 ),
 
-cells as (
-    select distinct
-        r_score,
-        f_score,
-        m_score
-    from scored
-),
-
-cell_rules as (
-    select
-        cells.r_score,
-        cells.f_score,
-        cells.m_score,
-        segment_rules.segment,
-        row_number() over (
-            partition by cells.r_score, cells.f_score, cells.m_score
-            order by segment_rules.priority, segment_rules.segment
-        ) as rule_rank
-    from cells
-    inner join segment_rules
-        on
-            cells.r_score between segment_rules.r_min and segment_rules.r_max
-            and cells.f_score between segment_rules.f_min and segment_rules.f_max
-            and cells.m_score between segment_rules.m_min and segment_rules.m_max
+cell_segments as (
+    {{ crm_rfm_cell_segments('scored', 'segment_rules') | indent(4) }}
 ),
 
 final as (
@@ -190,14 +168,13 @@ final as (
             dbt.cast('scored.f_score', dbt.type_string()),
             dbt.cast('scored.m_score', dbt.type_string()),
         ]) }} as rfm_cell,
-        cell_rules.segment as rfm_segment
+        cell_segments.rfm_segment
     from scored
-    left join cell_rules
+    left join cell_segments
         on
-            scored.r_score = cell_rules.r_score
-            and scored.f_score = cell_rules.f_score
-            and scored.m_score = cell_rules.m_score
-            and cell_rules.rule_rank = 1
+            scored.r_score = cell_segments.r_score
+            and scored.f_score = cell_segments.f_score
+            and scored.m_score = cell_segments.m_score
 )
 
 select * from final

@@ -80,40 +80,8 @@ scored as (
     from measured
 ),
 
-cells as (
-    select distinct
-        r_score,
-        f_score,
-        m_score
-    from scored
-),
-
-cell_rules as (
-    select
-        cells.r_score,
-        cells.f_score,
-        cells.m_score,
-        segment_rules.segment,
-        row_number() over (
-            partition by cells.r_score, cells.f_score, cells.m_score
-            order by segment_rules.priority, segment_rules.segment
-        ) as rule_rank
-    from cells
-    inner join segment_rules
-        on
-            cells.r_score between segment_rules.r_min and segment_rules.r_max
-            and cells.f_score between segment_rules.f_min and segment_rules.f_max
-            and cells.m_score between segment_rules.m_min and segment_rules.m_max
-),
-
 cell_segments as (
-    select
-        r_score,
-        f_score,
-        m_score,
-        segment as rfm_segment
-    from cell_rules
-    where rule_rank = 1
+    {{ crm_rfm_cell_segments('scored', 'segment_rules') | indent(4) }}
 ),
 
 cycled as (
