@@ -143,24 +143,33 @@ class TableResult:
         return self.problem is None
 
 
-def disabled_relations(manifest_path: Path | None) -> set[tuple[str, str]]:
-    """(schema, table) of the models disabled in the manifest's target (e.g. Python models on Spark)."""
+def load_manifest(manifest_path: Path | None) -> dict:
+    """The dbt manifest of the Spark build, read once ({} when there is none)."""
     if manifest_path is None or not manifest_path.exists():
-        return set()
-    manifest = json.loads(manifest_path.read_text())
+        return {}
+    return json.loads(manifest_path.read_text())
+
+
+def relation_of(node: dict) -> tuple[str, str]:
+    """(schema, table) a manifest node builds, lower case."""
+    return node["schema"].lower(), (node.get("alias") or node["name"]).lower()
+
+
+def disabled_relations(manifest: dict) -> set[tuple[str, str]]:
+    """(schema, table) of the models disabled in the manifest's target (e.g. Python models on Spark)."""
     relations = set()
     for versions in manifest.get("disabled", {}).values():
         for node in versions:
             if node.get("resource_type") in ("model", "seed", "snapshot") and node.get("schema"):
-                relations.add((node["schema"].lower(), (node.get("alias") or node["name"]).lower()))
+                relations.add(relation_of(node))
     return relations
 
 
-def duckdb_only_columns(manifest_path: Path | None) -> dict[tuple[str, str], set[str]]:
-    """(schema, table) -> columns marked ``meta: {crm_duckdb_only: true}``: null on Spark by design."""
-    if manifest_path is None or not manifest_path.exists():
-        return {}
-    manifest = json.loads(manifest_path.read_text())
+def duckdb_only_columns(manifest: dict) -> dict[tuple[str, str], set[str]]:
+    """(schema, table) -> columns marked ``meta: {crm_duckdb_only: true}``: null on Spark by design.
+
+    The mark may stand in the column's ``meta`` or in its ``config.meta`` (dbt 1.10+ style).
+    """
     marked: dict[tuple[str, str], set[str]] = {}
     for node in manifest.get("nodes", {}).values():
         if node.get("resource_type") != "model":
@@ -168,19 +177,16 @@ def duckdb_only_columns(manifest_path: Path | None) -> dict[tuple[str, str], set
         columns = {
             name.lower()
             for name, column in (node.get("columns") or {}).items()
-            if (column.get("meta") or {}).get("crm_duckdb_only") or (column.get("config") or {}).get(
-                "meta", {}).get("crm_duckdb_only")
+            if (column.get("meta") or {}).get("crm_duckdb_only")
+            or ((column.get("config") or {}).get("meta") or {}).get("crm_duckdb_only")
         }
         if columns:
-            marked[(node["schema"].lower(), (node.get("alias") or node["name"]).lower())] = columns
+            marked[relation_of(node)] = columns
     return marked
 
 
-def primary_keys(manifest_path: Path | None) -> dict[tuple[str, str], list[list[str]]]:
+def primary_keys(manifest: dict) -> dict[tuple[str, str], list[list[str]]]:
     """(schema, table) -> candidate keys from the manifest's uniqueness tests, best first."""
-    if manifest_path is None or not manifest_path.exists():
-        return {}
-    manifest = json.loads(manifest_path.read_text())
     nodes = manifest.get("nodes", {})
     not_null: dict[str, set[str]] = {}
     unique: dict[str, list[list[str]]] = {}
@@ -208,7 +214,7 @@ def primary_keys(manifest_path: Path | None) -> dict[tuple[str, str], list[list[
             continue
         required = not_null.get(unique_id, set())
         ranked = sorted(candidates, key=lambda key: (not set(key) <= required, len(key), key))
-        keys[(node["schema"].lower(), (node.get("alias") or node["name"]).lower())] = ranked
+        keys[relation_of(node)] = ranked
     return keys
 
 
@@ -457,9 +463,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\nPORTABILITY FAILED: first: {problems[0]}")
             return 1
         print(f"portability ok: no DuckDB-only syntax in {args.compiled_dir}")
-    keys = primary_keys(args.manifest)
-    disabled = disabled_relations(args.manifest)
-    duckdb_only = duckdb_only_columns(args.manifest)
+    manifest = load_manifest(args.manifest)
+    keys = primary_keys(manifest)
+    disabled = disabled_relations(manifest)
+    duckdb_only = duckdb_only_columns(manifest)
     checker = ParityChecker(args.duckdb, warehouse, args.tolerance)
     results: list[TableResult] = []
     for schema in args.schemas:
