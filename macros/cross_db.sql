@@ -7,3 +7,14 @@
 {% macro duckdb__safe_cast(field, type) %}
     try_cast({{ field }} as {{ type }})
 {% endmacro %}
+
+
+{#- `as not materialized` for a CTE read by several branches: DuckDB otherwise
+    may materialise it; Spark inlines CTEs and has no such keyword. -#}
+{% macro crm_cte_not_materialized() %}
+    {{- return(adapter.dispatch('crm_cte_not_materialized', 'crm_warehouse')()) -}}
+{% endmacro %}
+
+{% macro default__crm_cte_not_materialized() %}{{ return('') }}{% endmacro %}
+
+{% macro duckdb__crm_cte_not_materialized() %}{{ return('not materialized') }}{% endmacro %}
