@@ -14,7 +14,17 @@ stages as (
     {{ crm_lifecycle_stage_bounds() | indent(4) }}
 ),
 
-reigns as (
+{#- Consecutive pieces with the same stage and customer_type form one interval.
+    Within an occasion's reign the stages differ, and the prospect spell differs in
+    type from every reign, so pieces merge only where a reign's after_sale piece
+    follows a previous reign that ended in after_sale (its next purchase came within
+    after_sale's days) with the same type (both returning: occasion 3 onwards).
+    Such reigns chain: every reign of a chain but the last holds only an after_sale
+    piece, and the chain is one after_sale interval from its first purchase to the
+    last reign's after_sale end. Found per occasion, this needs one window over the
+    few chained occasions instead of two over every piece. -#}
+{%- set after_sale_days = crm_lifecycle_boundaries()[0] %}
+reigns as {{ crm_cte_not_materialized() }} (
     {#- Each occasion rules from its purchase_date to the day before the next one. -#}
     select
         customer_id,
@@ -24,8 +34,36 @@ reigns as (
         coalesce(
             {{ crm_customer_add_days(-1, 'next_purchase_date') }},
             {{ crm_as_of_date() }}
-        ) as reign_end_date
+        ) as reign_end_date,
+        coalesce(
+            occasion_number >= 3
+            and {{ dbt.datediff('previous_purchase_date', 'purchase_date', 'day') }} <= {{ after_sale_days }},
+            false
+        ) as continues_previous,
+        coalesce(
+            occasion_number >= 2
+            and {{ dbt.datediff('purchase_date', 'next_purchase_date', 'day') }} <= {{ after_sale_days }},
+            false
+        ) as continued_by_next
     from {{ occasions }} as occasions
+),
+
+islanded_reigns as (
+    select
+        *,
+        purchase_date as island_start_date
+    from reigns
+    where not continues_previous and not continued_by_next
+    union all
+    select
+        *,
+        max(case when not continues_previous then purchase_date end) over (
+            partition by customer_id
+            order by purchase_date
+            rows between unbounded preceding and current row
+        ) as island_start_date
+    from reigns
+    where continues_previous or continued_by_next
 ),
 
 stage_pieces as (
@@ -36,16 +74,20 @@ stage_pieces as (
         reigns.customer_type,
         reigns.next_purchase_date,
         reigns.reign_end_date,
-        {{ crm_customer_add_days('stages.min_days', 'reigns.purchase_date') }} as valid_from,
+        reigns.continued_by_next,
+        case
+            when stages.stage_index = 0 then reigns.island_start_date
+            else {{ crm_customer_add_days('stages.min_days', 'reigns.purchase_date') }}
+        end as valid_from,
         case
             when stages.max_days is not null
                 then {{ crm_customer_add_days('stages.max_days - 1', 'reigns.purchase_date') }}
         end as stage_end_date
-    from reigns
+    from islanded_reigns as reigns
     cross join stages
 ),
 
-occasion_intervals as (
+intervals as (
     select
         customer_id,
         lifecycle_stage,
@@ -59,7 +101,9 @@ occasion_intervals as (
             else stage_end_date
         end as valid_to
     from stage_pieces
-    where valid_from <= reign_end_date
+    where
+        valid_from <= reign_end_date
+        and not (stage_index = 0 and continued_by_next)
 ),
 
 prospect_intervals as (
@@ -78,45 +122,10 @@ prospect_intervals as (
         and (customers.first_purchase_date is null or members.joined_date < customers.first_purchase_date)
 ),
 
-pieces as (
-    select * from occasion_intervals
+final as (
+    select * from intervals
     union all
     select * from prospect_intervals
-),
-
-islands_flagged as (
-    select
-        *,
-        case
-            when
-                lag(lifecycle_stage) over (partition by customer_id order by valid_from) = lifecycle_stage
-                and lag(customer_type) over (partition by customer_id order by valid_from) = customer_type
-                then 0
-            else 1
-        end as is_island_start
-    from pieces
-),
-
-islands_numbered as (
-    select
-        *,
-        sum(is_island_start) over (
-            partition by customer_id
-            order by valid_from
-            rows between unbounded preceding and current row
-        ) as island_number
-    from islands_flagged
-),
-
-final as (
-    select
-        customer_id,
-        lifecycle_stage,
-        customer_type,
-        min(valid_from) as valid_from,
-        case when count(valid_to) = count(*) then max(valid_to) end as valid_to
-    from islands_numbered
-    group by customer_id, island_number, lifecycle_stage, customer_type
 )
 
 select * from final

@@ -51,7 +51,6 @@ final as (
         customer_type,
         valid_from,
         valid_to,
-        {{ dbt.concat(['customer_id', "'|'", dbt.cast('valid_from', dbt.type_string())]) }} as stage_interval_id,
         {{ crm_lifecycle_segment('customer_type', 'lifecycle_stage') }} as lifecycle_segment,
         valid_to is null as is_current,
         {{ crm_as_of_date() }} as as_of_date

@@ -1,36 +1,80 @@
-{#- Stage transitions per week (Monday start) and month, from the stage intervals:
-    a transition happens on the valid_from of an interval whose stage differs from
-    the customer's previous interval. A customer's first purchase is a move from
-    prospect to after_sale even when the member's prospect spell is unknown
-    (joined_at missing); joining as a prospect is not a transition. customers
-    counts distinct customers, transitions counts moves (a customer can make the
-    same move twice in a month). -#}
+{#- Stage moves per week (Monday start) and month: the moves between the stage
+    intervals of customer_lifecycle_history, found from the occasions themselves
+    (no window over every interval). A purchase moves the customer into after_sale
+    from the stage reached the day before (prospect for a first purchase; no move
+    when that stage was after_sale, which includes the change from new to
+    returning); while a purchase's reign lasts (to the day before the next
+    purchase, or as_of_date) each later stage is entered on its first day from the
+    stage before it. Joining as a prospect is not a move. customers counts
+    distinct customers, transitions counts moves (a customer can make the same
+    move twice in a month). tests/lifecycle_transitions_match_history.sql checks
+    the moves against the history's intervals. -#}
 
 with
 
-history as (
-    select * from {{ ref('customer_lifecycle_history') }}
+occasions as (
+    select * from {{ ref('int_purchase_occasions_grouped') }}
 ),
 
-sequenced as (
+stages as (
+    {{ crm_lifecycle_stage_bounds() | indent(4) }}
+),
+
+stage_steps as (
+    select
+        stages.stage_index,
+        stages.min_days,
+        previous_stages.lifecycle_stage as from_stage,
+        stages.lifecycle_stage as to_stage
+    from stages
+    inner join stages as previous_stages
+        on stages.stage_index = previous_stages.stage_index + 1
+),
+
+reigns as (
     select
         customer_id,
-        lifecycle_stage as to_stage,
-        valid_from as transition_date,
-        lag(lifecycle_stage) over (partition by customer_id order by valid_from) as previous_stage
-    from history
+        purchase_date,
+        occasion_number,
+        cast(
+            {{ dbt.datediff('previous_purchase_date', 'purchase_date', 'day') }}
+            as {{ dbt.type_int() }}
+        ) as days_since_previous,
+        coalesce(
+            {{ crm_customer_add_days(-1, 'next_purchase_date') }},
+            {{ crm_as_of_date() }}
+        ) as reign_end_date
+    from occasions
+),
+
+purchase_moves as (
+    select
+        customer_id,
+        purchase_date as transition_date,
+        case
+            when occasion_number = 1 then 'prospect'
+            else {{ crm_lifecycle_stage('days_since_previous - 1') }}
+        end as from_stage,
+        '{{ crm_lifecycle_stage_names()[0] }}' as to_stage
+    from reigns
+),
+
+time_moves as (
+    select
+        reigns.customer_id,
+        {{ crm_customer_add_days('stage_steps.min_days', 'reigns.purchase_date') }} as transition_date,
+        stage_steps.from_stage,
+        stage_steps.to_stage
+    from reigns
+    inner join stage_steps
+        on {{ crm_customer_add_days('stage_steps.min_days', 'reigns.purchase_date') }} <= reigns.reign_end_date
 ),
 
 moves as (
-    select
-        customer_id,
-        transition_date,
-        to_stage,
-        coalesce(previous_stage, 'prospect') as from_stage
-    from sequenced
-    where
-        to_stage != 'prospect'
-        and (previous_stage is null or previous_stage != to_stage)
+    select * from purchase_moves
+    where from_stage != to_stage
+    union all
+    select * from time_moves
 ),
 
 {#- Moves are counted per customer and period first, then per period: two plain
