@@ -15,7 +15,8 @@ customers_aggregated as (
     select * from {{ ref('int_customers_aggregated') }}
 ),
 
-purchases as (
+purchases as {{ crm_cte_not_materialized() }} (
+    {#- Read twice (channels, categories): inlined, not buffered, on DuckDB. #}
     select * from {{ ref('int_purchases_filtered') }}
 ),
 
@@ -51,7 +52,6 @@ channel_totals as (
         count(*) as orders_count,
         sum(net_amount) as net_amount
     from purchases
-    where channel is not null
     group by customer_id, channel
 ),
 
@@ -64,13 +64,14 @@ favourite_channels as (
             order by orders_count desc, net_amount desc, channel asc
         ) as channel_rank
     from channel_totals
+    where channel is not null
 ),
 
 flash_sale_orders as (
     select
         customer_id,
-        sum(case when channel = 'flash_sale' then 1 else 0 end) as flash_sale_orders
-    from purchases
+        sum(case when channel = 'flash_sale' then orders_count else 0 end) as flash_sale_orders
+    from channel_totals
     group by customer_id
 ),
 
