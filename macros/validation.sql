@@ -67,6 +67,11 @@
     rows and ranked. No CTE over the whole input is materialised: grouping every
     row by every column, or ranking every row, held the whole wide input in memory
     (4 GB and 14 s for 10M orders, against 1 GB and 8 s this way). -#}
+{%- set key_matches = [] %}
+{%- for column in key %}
+    {%- do key_matches.append('repeated_keys.key_' ~ column ~ ' is not distinct from keyed.key_' ~ column) %}
+{%- endfor %}
+{%- set repeated_key_match = 'select 1 from repeated_keys where ' ~ key_matches | join(' and ') %}
 with
 
 source as {{ crm_cte_not_materialized() }} (
@@ -101,14 +106,7 @@ single_collapsed as (
         {%- endfor %}
         1 as copies
     from keyed
-    where not exists (
-        select 1
-        from repeated_keys
-        where
-            {%- for column in key %}
-            {{ 'and ' if not loop.first }}repeated_keys.key_{{ column }} is not distinct from keyed.key_{{ column }}
-            {%- endfor %}
-    )
+    where not exists ({{ repeated_key_match }})
 ),
 
 repeated_collapsed as (
@@ -118,14 +116,7 @@ repeated_collapsed as (
         {%- endfor %}
         count(*) as copies
     from keyed
-    where exists (
-        select 1
-        from repeated_keys
-        where
-            {%- for column in key %}
-            {{ 'and ' if not loop.first }}repeated_keys.key_{{ column }} is not distinct from keyed.key_{{ column }}
-            {%- endfor %}
-    )
+    where exists ({{ repeated_key_match }})
     group by
         {%- for column in columns %}
         {{ column.name }}{{ "," if not loop.last }}

@@ -599,7 +599,7 @@ def render(results: list[ScaleResult], command: str) -> str:
         "",
         f"Machine: {machine()}. Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC. DuckDB settings "
         f"(profiles/profiles.yml): threads {config['threads']}, memory_limit {config['memory_limit']}, "
-        f"temp_directory next to the database file; dbt threads {os.environ.get('CRM_THREADS', '4')}.",
+        f"temp_directory next to the database file; dbt threads {os.environ.get('CRM_THREADS', '2')}.",
         "",
         "```bash",
         command,
