@@ -671,8 +671,8 @@ def render(results: list[ScaleResult], command: str) -> str:
             if step is not None:
                 lines.append(f"| {res.orders:,} | {name} | {step.wall_s:.1f} | {step.cpu_s:.1f} | "
                              f"{step.peak_rss_mb / 1024:.2f} | {fmt_load(step)} |")
-    lines += ["", "Slowest models of the full build (dbt's execution_time, seconds; models run 4 at a time, "
-              "so times overlap):", ""]
+    lines += ["", "Slowest models of the full build (dbt's execution_time, seconds; models run "
+              f"{os.environ.get('CRM_THREADS', '2')} at a time, so times overlap):", ""]
     names = sorted(results[-1].full_models, key=results[-1].full_models.get, reverse=True)[:15]
     lines.append("| model | " + " | ".join(f"{r.orders:,}" for r in results) + " | incremental at "
                  f"{results[-1].orders:,} |")
