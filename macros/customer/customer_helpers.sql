@@ -6,6 +6,16 @@
 {% endmacro %}
 
 
+{% macro crm_reign_end_date(next_purchase_date_sql) %}
+    {#- SQL: the last day an occasion's recency rules the stage: the day before the
+        next occasion, or as_of_date for the latest one. -#}
+    coalesce(
+        {{ crm_customer_add_days(-1, next_purchase_date_sql) }},
+        {{ crm_as_of_date() }}
+    )
+{%- endmacro %}
+
+
 {% macro crm_customer_type(occasions_sql) %}
     {#- SQL: prospect (no occasion) | new (exactly 1 occasion) | returning (2 or more). -#}
     case

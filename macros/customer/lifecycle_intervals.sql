@@ -31,10 +31,7 @@ reigns as {{ crm_cte_not_materialized() }} (
         purchase_date,
         next_purchase_date,
         {{ crm_customer_type('occasion_number') }} as customer_type,
-        coalesce(
-            {{ crm_customer_add_days(-1, 'next_purchase_date') }},
-            {{ crm_as_of_date() }}
-        ) as reign_end_date,
+        {{ crm_reign_end_date('next_purchase_date') }} as reign_end_date,
         coalesce(
             occasion_number >= 3
             and {{ dbt.datediff('previous_purchase_date', 'purchase_date', 'day') }} <= {{ after_sale_days }},

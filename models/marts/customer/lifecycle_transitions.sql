@@ -40,10 +40,7 @@ reigns as (
             {{ dbt.datediff('previous_purchase_date', 'purchase_date', 'day') }}
             as {{ dbt.type_int() }}
         ) as days_since_previous,
-        coalesce(
-            {{ crm_customer_add_days(-1, 'next_purchase_date') }},
-            {{ crm_as_of_date() }}
-        ) as reign_end_date
+        {{ crm_reign_end_date('next_purchase_date') }} as reign_end_date
     from occasions
 ),
 
