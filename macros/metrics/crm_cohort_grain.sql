@@ -13,6 +13,24 @@
 {% endmacro %}
 
 
+{% macro crm_cohort_matrix_columns() %}
+    {#- The select list of the cohort marts over crm_cohort_retention_matrix, in
+        contract order (cohort_retention; the split marts put their column first). -#}
+    {{- return('''cohort_start,
+        cast(period_number as int) as period_number,
+        cohort_size,
+        active_customers,
+        retention_rate,
+        orders_count,
+        revenue,
+        cumulative_revenue_per_customer,
+        is_complete,
+        cohort_grain,
+        period_start,
+        period_end''') -}}
+{% endmacro %}
+
+
 {% macro crm_cohort_retention_split(dimension) %}
     {#-
         SQL (a complete query): the cohort retention matrix (crm_cohort_retention_matrix
@@ -54,18 +72,7 @@ matrix as (
 final as (
     select
         {{ dimension }},
-        cohort_start,
-        cast(period_number as int) as period_number,
-        cohort_size,
-        active_customers,
-        retention_rate,
-        orders_count,
-        revenue,
-        cumulative_revenue_per_customer,
-        is_complete,
-        cohort_grain,
-        period_start,
-        period_end
+        {{ crm_cohort_matrix_columns() }}
     from matrix
 )
 

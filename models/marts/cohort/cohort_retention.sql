@@ -15,18 +15,7 @@ matrix as (
 
 final as (
     select
-        cohort_start,
-        cast(period_number as int) as period_number,
-        cohort_size,
-        active_customers,
-        retention_rate,
-        orders_count,
-        revenue,
-        cumulative_revenue_per_customer,
-        is_complete,
-        cohort_grain,
-        period_start,
-        period_end
+        {{ crm_cohort_matrix_columns() }}
     from matrix
 )
 
