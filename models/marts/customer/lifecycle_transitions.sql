@@ -22,7 +22,6 @@ stages as (
 
 stage_steps as (
     select
-        stages.stage_index,
         stages.min_days,
         previous_stages.lifecycle_stage as from_stage,
         stages.lifecycle_stage as to_stage
