@@ -18,3 +18,18 @@
 {% macro default__crm_cte_not_materialized() %}{{ return('') }}{% endmacro %}
 
 {% macro duckdb__crm_cte_not_materialized() %}{{ return('not materialized') }}{% endmacro %}
+
+
+{#- A 64-bit hash of one or more values (nulls included), for bucketing rows
+    before an exact comparison: DuckDB's hash(), Spark's xxhash64(). -#}
+{% macro crm_hash_values(expressions) %}
+    {{- return(adapter.dispatch('crm_hash_values', 'crm_warehouse')(expressions)) -}}
+{% endmacro %}
+
+{% macro default__crm_hash_values(expressions) %}
+    {{- return('hash(' ~ expressions | join(', ') ~ ')') -}}
+{% endmacro %}
+
+{% macro spark__crm_hash_values(expressions) %}
+    {{- return('xxhash64(' ~ expressions | join(', ') ~ ')') -}}
+{% endmacro %}
