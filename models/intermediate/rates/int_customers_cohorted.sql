@@ -1,14 +1,28 @@
 {#- One row per customer: the first purchase and how the customer was acquired.
     acquisition_channel / first_store_id are the channel and store of the customer's
     first purchase (order); several orders on the first day: the earliest by
-    coalesce(paid_at, ordered_at), then ordered_at, then order_id. A table: two marts
-    read it and it windows over every purchase. -#}
+    coalesce(paid_at, ordered_at), then ordered_at, then order_id. Only the orders on
+    the customer's first purchase date are ranked (int_customers_aggregated), not
+    every purchase. A table: two marts read it. -#}
 {{ config(materialized='table') }}
 
 with
 
 purchases as (
     select * from {{ ref('int_purchases_filtered') }}
+),
+
+customers_aggregated as (
+    select * from {{ ref('int_customers_aggregated') }}
+),
+
+first_day_purchases as (
+    select purchases.*
+    from purchases
+    inner join customers_aggregated
+        on
+            purchases.customer_id = customers_aggregated.customer_id
+            and purchases.purchase_date = customers_aggregated.first_purchase_date
 ),
 
 ranked as (
@@ -20,9 +34,9 @@ ranked as (
         store_id,
         row_number() over (
             partition by customer_id
-            order by purchase_date, coalesce(paid_at, ordered_at), ordered_at, order_id
+            order by coalesce(paid_at, ordered_at), ordered_at, order_id
         ) as order_rank
-    from purchases
+    from first_day_purchases
 ),
 
 final as (
