@@ -73,25 +73,47 @@ moves as (
     select * from time_moves
 ),
 
-{#- Moves are counted per customer and period first, then per period: two plain
-    aggregates per grain are cheaper than count(distinct) over every move. -#}
-{%- for grain in ['week', 'month'] %}
+{#- customers counts distinct customers per move and period. A customer repeats
+    a move only d + 1 days or more after making it, where d is the first day of
+    the move's stage (the to_stage of a move in time, the from_stage of a
+    purchase): the stage has to be reached again from a new purchase. Moves
+    whose d + 1 exceeds the longest distance between two days of one period
+    (6 for a week, 30 for a month) cannot repeat in it, so they are counted
+    directly; only the others (with the default boundaries: in a month, moves
+    into active and purchases made while active; in a week, none) are first
+    counted per customer and period, which costs a group-by over every move. -#}
+{%- set stage_names = crm_lifecycle_stage_names() %}
+{%- set stage_first_days = [0] + crm_lifecycle_boundaries() %}
+{%- for grain, spread in [('week', 6), ('month', 30)] %}
+{%- set repeatable = [] %}
+{%- for index in range(1, stage_names | length) if stage_first_days[index] + 1 <= spread %}
+{%- do repeatable.append("'" ~ stage_names[index] ~ "'") %}
+{%- endfor %}
+{%- set is_repeatable = (
+    "case when to_stage = '" ~ stage_names[0] ~ "' then from_stage else to_stage end in ("
+    ~ repeatable | join(', ') ~ ")"
+) %}
+{%- set period_start = 'cast(' ~ dbt.date_trunc(grain, 'transition_date') ~ ' as date)' %}
+{%- if repeatable %}
 customer_{{ grain }}s as (
     select
         customer_id,
         from_stage,
         to_stage,
-        cast({{ dbt.date_trunc(grain, 'transition_date') }} as date) as period_start,
+        {{ period_start }} as period_start,
         count(*) as transitions
     from moves
+    where {{ is_repeatable }}
     group by
         customer_id,
         from_stage,
         to_stage,
-        cast({{ dbt.date_trunc(grain, 'transition_date') }} as date)
+        {{ period_start }}
 ),
+{%- endif %}
 
 {{ grain }}_counts as (
+    {%- if repeatable %}
     select
         '{{ grain }}' as grain,
         period_start,
@@ -101,6 +123,20 @@ customer_{{ grain }}s as (
         cast(sum(transitions) as {{ dbt.type_bigint() }}) as transitions
     from customer_{{ grain }}s
     group by period_start, from_stage, to_stage
+    union all
+    {%- endif %}
+    select
+        '{{ grain }}' as grain,
+        {{ period_start }} as period_start,
+        from_stage,
+        to_stage,
+        cast(count(*) as {{ dbt.type_bigint() }}) as customers,
+        cast(count(*) as {{ dbt.type_bigint() }}) as transitions
+    from moves
+    {%- if repeatable %}
+    where not ({{ is_repeatable }})
+    {%- endif %}
+    group by {{ period_start }}, from_stage, to_stage
 ),
 
 {% endfor %}
