@@ -15,13 +15,8 @@ customers_aggregated as (
     select * from {{ ref('int_customers_aggregated') }}
 ),
 
-purchases as {{ crm_cte_not_materialized() }} (
-    {#- Read twice (channels, categories): inlined, not buffered, on DuckDB. #}
-    select * from {{ ref('int_purchases_filtered') }}
-),
-
-order_items as (
-    select * from {{ ref('stg_crm__order_items') }}
+favourites as (
+    select * from {{ ref('int_customers_favourites_ranked') }}
 ),
 
 age_bands as (
@@ -44,60 +39,6 @@ value_flags as (
     select * from {{ ref('customer_value_flags') }}
 ),
 {% endif %}
-
-channel_totals as (
-    select
-        customer_id,
-        channel,
-        count(*) as orders_count,
-        sum(net_amount) as net_amount
-    from purchases
-    group by customer_id, channel
-),
-
-favourite_channels as (
-    select
-        customer_id,
-        channel,
-        row_number() over (
-            partition by customer_id
-            order by orders_count desc, net_amount desc, channel asc
-        ) as channel_rank
-    from channel_totals
-    where channel is not null
-),
-
-flash_sale_orders as (
-    select
-        customer_id,
-        sum(case when channel = 'flash_sale' then orders_count else 0 end) as flash_sale_orders
-    from channel_totals
-    group by customer_id
-),
-
-category_totals as (
-    select
-        purchases.customer_id,
-        order_items.category,
-        sum(order_items.amount) as amount,
-        count(*) as items
-    from purchases
-    inner join order_items
-        on purchases.order_id = order_items.order_id
-    where order_items.category is not null
-    group by purchases.customer_id, order_items.category
-),
-
-favourite_categories as (
-    select
-        customer_id,
-        category,
-        row_number() over (
-            partition by customer_id
-            order by amount desc, items desc, category asc
-        ) as category_rank
-    from category_totals
-),
 
 birth_years as (
     select
@@ -162,9 +103,9 @@ final as (
         {{ crm_customer_money_div(
             crm_customer_cents('customers_aggregated.monetary'), 'customers_aggregated.orders_count'
         ) }} as aov,
-        favourite_categories.category as favourite_category,
-        favourite_channels.channel as favourite_channel,
-        cast(flash_sale_orders.flash_sale_orders as double)
+        favourites.favourite_category,
+        favourites.favourite_channel,
+        cast(favourites.flash_sale_orders as double)
         / nullif(customers_aggregated.orders_count, 0) as flash_sale_order_share,
         lifecycle.customer_type,
         lifecycle.lifecycle_stage,
@@ -198,16 +139,8 @@ final as (
     from banded
     left join customers_aggregated
         on banded.customer_id = customers_aggregated.customer_id
-    left join favourite_categories
-        on
-            banded.customer_id = favourite_categories.customer_id
-            and favourite_categories.category_rank = 1
-    left join favourite_channels
-        on
-            banded.customer_id = favourite_channels.customer_id
-            and favourite_channels.channel_rank = 1
-    left join flash_sale_orders
-        on banded.customer_id = flash_sale_orders.customer_id
+    left join favourites
+        on banded.customer_id = favourites.customer_id
     left join lifecycle
         on banded.customer_id = lifecycle.customer_id
     left join rfm
