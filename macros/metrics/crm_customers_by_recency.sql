@@ -13,30 +13,46 @@
     end; the count at d is the sum of the changes dated on or before d.
     Returns: partition columns, at_date, band_index, lower_days, upper_days (null for
     the open band), [customer_type,] customers. Only non-zero counts are returned.
+    `bands` (a list of band indexes, default all) counts only those bands: each band
+    costs one span per occasion, so a caller that needs two of six bands does a third
+    of the work.
 -#}
-{% macro crm_customers_by_recency(occasions, dates, lower_bounds, partition_by=[], split_customer_type=false) %}
+{% macro crm_customers_by_recency(
+    occasions, dates, lower_bounds, partition_by=[], split_customer_type=false, bands=none
+) %}
     {{- return(adapter.dispatch('crm_customers_by_recency', 'crm_warehouse')(
-        occasions, dates, lower_bounds, partition_by, split_customer_type
+        occasions, dates, lower_bounds, partition_by, split_customer_type, bands
     )) -}}
 {% endmacro %}
 
 
-{% macro default__crm_customers_by_recency(occasions, dates, lower_bounds, partition_by, split_customer_type) %}
+{% macro default__crm_customers_by_recency(occasions, dates, lower_bounds, partition_by, split_customer_type, bands) %}
     {%- set parts = [partition_by] if partition_by is string else (partition_by or []) | list -%}
     {%- set lowers = lower_bounds | map('int') | list -%}
     {%- if lowers | length == 0 or lowers[0] != 0 -%}
         {{ exceptions.raise_compiler_error("crm_customers_by_recency: lower_bounds must start with 0, got " ~ lowers) }}
+    {%- endif -%}
+    {%- set band_indexes = range(lowers | length) | list if bands is none else bands | map('int') | list -%}
+    {%- for index in band_indexes -%}
+        {%- if index < 0 or index >= lowers | length -%}
+            {{ exceptions.raise_compiler_error(
+                "crm_customers_by_recency: band " ~ index ~ " is not one of the " ~ lowers | length ~ " bands of " ~ lowers
+            ) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if band_indexes | length == 0 -%}
+        {{ exceptions.raise_compiler_error("crm_customers_by_recency: bands is empty") }}
     {%- endif -%}
     {%- set type_column = ['customer_type'] if split_customer_type else [] -%}
     {%- set group_columns = parts + ['band_index', 'lower_days', 'upper_days'] + type_column -%}
     with
 
     recency__bands as (
-        {%- for lower in lowers %}
+        {%- for index in band_indexes %}
         select
-            {{ loop.index0 }} as band_index,
-            {{ lower }} as lower_days,
-            {% if loop.last %}cast(null as int){% else %}{{ lowers[loop.index] }}{% endif %} as upper_days
+            {{ index }} as band_index,
+            {{ lowers[index] }} as lower_days,
+            {% if index == lowers | length - 1 %}cast(null as int){% else %}{{ lowers[index + 1] }}{% endif %} as upper_days
         {%- if not loop.last %}
         union all
         {%- endif %}

@@ -97,8 +97,14 @@
     ),
 
     reactivation__by_recency as (
+        {#- Only the bands of the stages measured. #}
+        {%- set band_indexes = [] %}
+        {%- for stage in stages %}
+        {%- do band_indexes.append(stage_names.index(stage)) %}
+        {%- endfor %}
         {{ crm_customers_by_recency(
-            'reactivation__occasions', 'reactivation__period_eves', [0] + crm_lifecycle_boundaries(), parts
+            'reactivation__occasions', 'reactivation__period_eves', [0] + crm_lifecycle_boundaries(), parts,
+            bands=band_indexes | unique | sort
         ) | indent(8) }}
     ),
 
