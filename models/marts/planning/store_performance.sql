@@ -18,16 +18,13 @@ buyer_periods as (
     select * from {{ ref('int_store_buyer_periods_aggregated') }}
 ),
 
-purchases as (
-    select * from {{ ref('int_purchases_filtered') }}
-),
-
-occasions as (
-    select * from {{ ref('int_purchase_occasions_grouped') }}
-),
-
 orders as (
     select * from {{ ref('stg_crm__orders') }}
+),
+
+order_facts as (
+    {#- The orders mart: each purchase with its occasion_number. #}
+    select * from {{ ref('orders') }}
 ),
 
 customers as (
@@ -175,18 +172,15 @@ main_age_bands as (
 {# Repeat purchases: orders on a customer's second or later occasion (company-wide). #}
 managed_repeat_purchases as (
     select
-        purchases.store_id,
-        purchases.purchase_date,
+        order_facts.store_id,
+        order_facts.purchase_date,
         customers.home_store_id
-    from purchases
-    inner join occasions
-        on
-            purchases.customer_id = occasions.customer_id
-            and purchases.purchase_date = occasions.purchase_date
+    from order_facts
     inner join customers
-        on purchases.customer_id = customers.customer_id
+        on order_facts.customer_id = customers.customer_id
     where
-        occasions.occasion_number > 1
+        order_facts.is_purchase
+        and order_facts.occasion_number > 1
         and customers.home_store_id is not null
 ),
 
