@@ -25,6 +25,13 @@ orders as (
     {%- endif %}
 ),
 
+purchases as (
+    select * from {{ ref('int_purchases_filtered') }}
+    {%- if is_incremental() %}
+    where {{ crm_incremental_in_scope('customer_id') }}
+    {%- endif %}
+),
+
 occasions as (
     select * from {{ ref('int_purchase_occasions_grouped') }}
     {%- if is_incremental() %}
@@ -32,71 +39,69 @@ occasions as (
     {%- endif %}
 ),
 
-{# A purchase is an order that falls on one of its customer's occasions:
-    int_purchase_occasions_grouped holds exactly the purchase dates up to
-    as_of_date (purchase_date is null on other orders), so one join gives the
-    occasion facts and the purchase flag, and the purchases are numbered in the
-    same pass over the orders. #}
-matched as (
+numbered_purchases as (
     select
-        orders.*,
-        occasions.occasion_number,
-        occasions.previous_purchase_date,
-        occasions.customer_id is not null as is_counted_purchase
-    from orders
-    left join occasions
-        on
-            orders.member_id = occasions.customer_id
-            and orders.purchase_date = occasions.purchase_date
+        order_id,
+        customer_id,
+        purchase_date,
+        row_number() over (
+            partition by customer_id
+            order by purchase_date, coalesce(paid_at, ordered_at), order_id
+        ) as purchase_number
+    from purchases
 ),
 
-numbered as (
+purchase_facts as (
     select
-        *,
-        case
-            when is_counted_purchase then row_number() over (
-                partition by member_id, is_counted_purchase
-                order by purchase_date, coalesce(paid_at, ordered_at), order_id
-            )
-        end as purchase_number,
+        numbered_purchases.order_id,
+        numbered_purchases.purchase_date,
+        numbered_purchases.purchase_number,
+        occasions.occasion_number,
+        occasions.previous_purchase_date,
         cast(
-            {{ dbt.datediff('previous_purchase_date', 'purchase_date', 'day') }}
+            {{ dbt.datediff('occasions.previous_purchase_date', 'numbered_purchases.purchase_date', 'day') }}
             as {{ dbt.type_int() }}
         ) as days_since_previous_occasion
-    from matched
+    from numbered_purchases
+    inner join occasions
+        on
+            numbered_purchases.customer_id = occasions.customer_id
+            and numbered_purchases.purchase_date = occasions.purchase_date
 ),
 
 final as (
     select
-        order_id,
-        member_id as customer_id,
-        store_id,
-        channel,
-        status,
-        ordered_at,
-        paid_at,
-        order_date,
-        amount,
-        refund_amount,
-        cast(net_amount as decimal(18, 2)) as net_amount,
-        is_counted_purchase as is_purchase,
-        case when is_counted_purchase then purchase_date end as purchase_date,
-        cast(purchase_number as {{ dbt.type_bigint() }}) as purchase_number,
-        cast(occasion_number as {{ dbt.type_bigint() }}) as occasion_number,
-        coalesce(purchase_number = 1, false) as is_first_purchase,
-        coalesce(occasion_number = 1, false) as is_first_occasion,
-        previous_purchase_date,
-        days_since_previous_occasion,
+        orders.order_id,
+        orders.member_id as customer_id,
+        orders.store_id,
+        orders.channel,
+        orders.status,
+        orders.ordered_at,
+        orders.paid_at,
+        orders.order_date,
+        orders.amount,
+        orders.refund_amount,
+        cast(orders.net_amount as decimal(18, 2)) as net_amount,
+        purchase_facts.order_id is not null as is_purchase,
+        purchase_facts.purchase_date,
+        cast(purchase_facts.purchase_number as {{ dbt.type_bigint() }}) as purchase_number,
+        cast(purchase_facts.occasion_number as {{ dbt.type_bigint() }}) as occasion_number,
+        coalesce(purchase_facts.purchase_number = 1, false) as is_first_purchase,
+        coalesce(purchase_facts.occasion_number = 1, false) as is_first_occasion,
+        purchase_facts.previous_purchase_date,
+        purchase_facts.days_since_previous_occasion,
         case
-            when not is_counted_purchase then null
-            when previous_purchase_date is null then 'prospect'
-            else {{ crm_lifecycle_stage('days_since_previous_occasion') }}
+            when purchase_facts.order_id is null then null
+            when purchase_facts.previous_purchase_date is null then 'prospect'
+            else {{ crm_lifecycle_stage('purchase_facts.days_since_previous_occasion') }}
         end as stage_before_order,
         {{ crm_as_of_date() }} as as_of_date
-    from numbered
+    from orders
+    left join purchase_facts
+        on orders.order_id = purchase_facts.order_id
     where
-        order_date <= {{ crm_as_of_date() }}
-        or is_counted_purchase
+        orders.order_date <= {{ crm_as_of_date() }}
+        or purchase_facts.order_id is not null
 )
 
 select * from final
