@@ -383,6 +383,11 @@ def model_times(target_path: Path) -> dict[str, float]:
 
 # --- Hand-written DuckDB script and pandas ------------------------------------------
 
+def dbt_threads() -> int:
+    """dbt's threads of profiles/profiles.yml (same env var, same default)."""
+    return int(os.environ.get("CRM_THREADS", "2"))
+
+
 def duckdb_config() -> dict[str, object]:
     """The DuckDB settings of profiles/profiles.yml (same env vars, same defaults)."""
     return {
@@ -599,7 +604,7 @@ def render(results: list[ScaleResult], command: str) -> str:
         "",
         f"Machine: {machine()}. Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC. DuckDB settings "
         f"(profiles/profiles.yml): threads {config['threads']}, memory_limit {config['memory_limit']}, "
-        f"temp_directory next to the database file; dbt threads {os.environ.get('CRM_THREADS', '2')}.",
+        f"temp_directory next to the database file; dbt threads {dbt_threads()}.",
         "",
         "```bash",
         command,
@@ -672,7 +677,7 @@ def render(results: list[ScaleResult], command: str) -> str:
                 lines.append(f"| {res.orders:,} | {name} | {step.wall_s:.1f} | {step.cpu_s:.1f} | "
                              f"{step.peak_rss_mb / 1024:.2f} | {fmt_load(step)} |")
     lines += ["", "Slowest models of the full build (dbt's execution_time, seconds; models run "
-              f"{os.environ.get('CRM_THREADS', '2')} at a time, so times overlap):", ""]
+              f"{dbt_threads()} at a time, so times overlap):", ""]
     names = sorted(results[-1].full_models, key=results[-1].full_models.get, reverse=True)[:15]
     lines.append("| model | " + " | ".join(f"{r.orders:,}" for r in results) + " | incremental at "
                  f"{results[-1].orders:,} |")
