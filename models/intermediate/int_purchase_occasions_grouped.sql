@@ -1,8 +1,5 @@
 {#- Purchase occasions: one row per (customer, purchase_date). Several orders on
     one day are one occasion; repeat behaviour is counted in occasions.
-    The running totals (orders and net spend up to and including the occasion)
-    number the orders of the orders mart and give the campaign RFM snapshots
-    their state at any date without another window over every occasion.
     Incremental on DuckDB (macros/incremental/incremental_scope.sql): a run
     recomputes every occasion of the customers in scope, a table elsewhere. -#}
 {{ config(
@@ -47,15 +44,7 @@ final as (
         ) as previous_purchase_date,
         lead(purchase_date) over (
             partition by customer_id order by purchase_date
-        ) as next_purchase_date,
-        cast(sum(orders_count) over (
-            partition by customer_id order by purchase_date
-            rows between unbounded preceding and current row
-        ) as {{ dbt.type_bigint() }}) as cumulative_orders_count,
-        cast(sum(net_amount) over (
-            partition by customer_id order by purchase_date
-            rows between unbounded preceding and current row
-        ) as decimal(18, 2)) as cumulative_net_amount
+        ) as next_purchase_date
     from grouped
 )
 

@@ -537,32 +537,6 @@ def test_orders_purchase_sequence_and_stage_before(warehouse, expected: Expected
             assert not row.is_purchase and row.purchase_number is None and row.stage_before_order is None
 
 
-def test_occasions_running_totals(warehouse, expected: Expected) -> None:
-    """cumulative_orders_count / cumulative_net_amount: the customer's purchases and net
-    spend up to and including each occasion, recomputed from the raw purchases."""
-    daily = (
-        expected.purchases.groupby(["customer_id", "purchase_date"])
-        .agg(orders=("order_id", "size"), spend=("net_amount", "sum"))
-        .reset_index()
-        .sort_values(["customer_id", "purchase_date"])
-    )
-    wanted = {}
-    totals: dict[str, tuple[int, Decimal]] = {}
-    for row in daily.itertuples():  # sorted by customer, then date
-        orders, spend = totals.get(row.customer_id, (0, Decimal("0.00")))
-        totals[row.customer_id] = (orders + int(row.orders), spend + Decimal(row.spend))
-        wanted[(row.customer_id, row.purchase_date)] = totals[row.customer_id]
-    actual = {
-        (row[0], row[1]): (row[2], row[3])
-        for row in warehouse.execute(
-            "select customer_id, purchase_date, cumulative_orders_count, cumulative_net_amount"
-            " from intermediate.int_purchase_occasions_grouped"
-        ).fetchall()
-    }
-    assert len(wanted) > 1000
-    assert actual == wanted
-
-
 def test_customers_360(warehouse, expected: Expected) -> None:
     customers = fetch(warehouse, "select * from marts.customers").set_index("customer_id")
     assert set(customers.index) == set(expected.universe)

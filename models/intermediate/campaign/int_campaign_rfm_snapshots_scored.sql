@@ -4,7 +4,7 @@
     campaign started (or before its first contact, if earlier): the segment the
     audience was in when the campaign was planned, point-in-time. Each customer's
     state at a date is read from the one occasion that rules then (its last
-    purchase on or before the date) with its running totals, so no customer x day
+    purchase on or before the date) with running totals, so no customer x day
     spine is built; var rfm_window_days applies as in customer_rfm. -#}
 {%- set window_days = var('rfm_window_days', none) -%}
 {%- set use_window = window_days is not none and (window_days | string | trim) not in ('', 'none', 'null') -%}
@@ -48,23 +48,36 @@ snapshots as (
         on campaign_contact_dates.campaign_id = campaigns.campaign_id
 ),
 
+occasions_cumulated as (
+    select
+        customer_id,
+        purchase_date,
+        next_purchase_date,
+        occasion_number,
+        sum(net_amount) over (
+            partition by customer_id
+            order by purchase_date
+            rows between unbounded preceding and current row
+        ) as cumulative_monetary
+    from occasions
+),
+
 states as (
     {#- The occasion ruling on the snapshot date: last purchase on or before it. -#}
     select
         snapshots.campaign_id,
         snapshots.snapshot_date,
-        occasions.customer_id,
-        occasions.purchase_date as last_purchase_date,
-        occasions.occasion_number,
-        occasions.cumulative_orders_count as cumulative_orders,
-        occasions.cumulative_net_amount as cumulative_monetary
+        occasions_cumulated.customer_id,
+        occasions_cumulated.purchase_date as last_purchase_date,
+        occasions_cumulated.occasion_number,
+        occasions_cumulated.cumulative_monetary
     from snapshots
-    inner join occasions
+    inner join occasions_cumulated
         on
-            snapshots.snapshot_date >= occasions.purchase_date
+            snapshots.snapshot_date >= occasions_cumulated.purchase_date
             and (
-                occasions.next_purchase_date is null
-                or snapshots.snapshot_date < occasions.next_purchase_date
+                occasions_cumulated.next_purchase_date is null
+                or snapshots.snapshot_date < occasions_cumulated.next_purchase_date
             )
 ),
 
@@ -73,19 +86,18 @@ states_before_window as (
     {#- The occasion ruling on the day before the RFM window opens. -#}
     select
         snapshots.campaign_id,
-        occasions.customer_id,
-        occasions.occasion_number,
-        occasions.cumulative_orders_count as cumulative_orders,
-        occasions.cumulative_net_amount as cumulative_monetary
+        occasions_cumulated.customer_id,
+        occasions_cumulated.occasion_number,
+        occasions_cumulated.cumulative_monetary
     from snapshots
-    inner join occasions
+    inner join occasions_cumulated
         on
             {{ crm_customer_add_days(-(window_days | int), 'snapshots.snapshot_date') }}
-            >= occasions.purchase_date
+            >= occasions_cumulated.purchase_date
             and (
-                occasions.next_purchase_date is null
+                occasions_cumulated.next_purchase_date is null
                 or {{ crm_customer_add_days(-(window_days | int), 'snapshots.snapshot_date') }}
-                < occasions.next_purchase_date
+                < occasions_cumulated.next_purchase_date
             )
 ),
 
