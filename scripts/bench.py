@@ -392,7 +392,7 @@ def duckdb_config() -> dict[str, object]:
     """The DuckDB settings of profiles/profiles.yml (same env vars, same defaults)."""
     return {
         "threads": int(os.environ.get("CRM_DUCKDB_THREADS", "2")),
-        "memory_limit": os.environ.get("CRM_DUCKDB_MEMORY_LIMIT", "5GB"),
+        "memory_limit": os.environ.get("CRM_DUCKDB_MEMORY_LIMIT", "6GB"),
         "preserve_insertion_order": False,
     }
 
