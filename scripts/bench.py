@@ -383,16 +383,28 @@ def model_times(target_path: Path) -> dict[str, float]:
 
 # --- Hand-written DuckDB script and pandas ------------------------------------------
 
+def profile_setting(env_var: str) -> str:
+    """A setting of profiles/profiles.yml: the env var if set, else the profile's own
+    default (`env_var('NAME', 'default')`), so the two can never disagree."""
+    if env_var in os.environ:
+        return os.environ[env_var]
+    profile = (PROJECT_DIR / "profiles" / "profiles.yml").read_text()
+    found = re.search(r"env_var\('" + re.escape(env_var) + r"',\s*'([^']*)'\)", profile)
+    if found is None:
+        raise SystemExit(f"bench: profiles/profiles.yml has no default for {env_var}")
+    return found.group(1)
+
+
 def dbt_threads() -> int:
-    """dbt's threads of profiles/profiles.yml (same env var, same default)."""
-    return int(os.environ.get("CRM_THREADS", "2"))
+    """dbt's threads of profiles/profiles.yml."""
+    return int(profile_setting("CRM_THREADS"))
 
 
 def duckdb_config() -> dict[str, object]:
-    """The DuckDB settings of profiles/profiles.yml (same env vars, same defaults)."""
+    """The DuckDB settings of profiles/profiles.yml."""
     return {
-        "threads": int(os.environ.get("CRM_DUCKDB_THREADS", "2")),
-        "memory_limit": os.environ.get("CRM_DUCKDB_MEMORY_LIMIT", "6GB"),
+        "threads": int(profile_setting("CRM_DUCKDB_THREADS")),
+        "memory_limit": profile_setting("CRM_DUCKDB_MEMORY_LIMIT"),
         "preserve_insertion_order": False,
     }
 

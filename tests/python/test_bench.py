@@ -141,3 +141,19 @@ def test_doc_section_is_replaced_and_the_rest_kept(tmp_path: Path) -> None:
 def test_scale_labels_and_parsing() -> None:
     assert bench.parse_scales("1e6,1e7, 3e7") == [1_000_000, 10_000_000, 30_000_000]
     assert [bench.scale_label(n) for n in (1_000_000, 30_000_000, 3_000, 1234)] == ["1m", "30m", "3k", "1234"]
+
+
+def test_settings_come_from_the_profile(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bench reports and uses the profile's own defaults, an env var overrides them,
+    and a setting the profile does not have is a clear error."""
+    for name in ("CRM_THREADS", "CRM_DUCKDB_THREADS", "CRM_DUCKDB_MEMORY_LIMIT", "CRM_NO_SUCH_SETTING"):
+        monkeypatch.delenv(name, raising=False)
+    profile = (PROJECT_DIR / "profiles" / "profiles.yml").read_text()
+    config = bench.duckdb_config()
+    assert f"env_var('CRM_DUCKDB_MEMORY_LIMIT', '{config['memory_limit']}')" in profile
+    assert f"env_var('CRM_DUCKDB_THREADS', '{config['threads']}')" in profile
+    assert f"env_var('CRM_THREADS', '{bench.dbt_threads()}')" in profile
+    monkeypatch.setenv("CRM_DUCKDB_MEMORY_LIMIT", "3GB")
+    assert bench.duckdb_config()["memory_limit"] == "3GB"
+    with pytest.raises(SystemExit, match="no default for CRM_NO_SUCH_SETTING"):
+        bench.profile_setting("CRM_NO_SUCH_SETTING")
