@@ -41,13 +41,18 @@ def run_dbt(
     dbt_vars: dict[str, object] | None = None,
     timeout: int = 900,
 ) -> DbtResult:
-    """Run `dbt <args>` against its own DuckDB file and target path."""
+    """Run `dbt <args>` against its own DuckDB file, target path and log path (runs
+    that share logs/dbt.log race on its rotation when they run concurrently)."""
     env = dict(os.environ)
     env["DBT_PROFILES_DIR"] = str(PROJECT_DIR / "profiles")
     env["CRM_DUCKDB_PATH"] = str(db_path)
     env["CRM_TARGET"] = "duckdb"
     env["CRM_DUCKDB_TEMP_DIR"] = str(db_path.parent / ".tmp")
-    command = [str(DBT), *args, "--target-path", str(db_path.parent / "target")]
+    command = [
+        str(DBT), *args,
+        "--target-path", str(db_path.parent / "target"),
+        "--log-path", str(db_path.parent / "logs"),
+    ]
     if dbt_vars:
         rendered = ", ".join(f"{key}: {_yaml_scalar(value)}" for key, value in dbt_vars.items())
         command += ["--vars", "{" + rendered + "}"]
