@@ -20,6 +20,11 @@ For every scale (orders; members = orders / 8) it
    --check-max), and records per step the wall time, CPU time, peak RSS of the whole
    process tree, and the load average, plus dbt's per-model times (run_results.json).
 
+With --repeat N the full build, the core build and the hand-written script each run N
+times (core and hand-written alternating, so both see the same machine); the tables
+report the median run and the range. The VM's speed drifts by about 15% from one half
+hour to the next, so one sample cannot settle a target within that margin.
+
 dbt parses the project once per scale before the timed runs (`dbt parse`, timed and
 reported on its own): a scheduled warehouse re-parses only when the project or its
 vars change. Every timed command still includes dbt's start-up.
@@ -371,9 +376,9 @@ def fresh_db(db_path: Path) -> None:
     shutil.rmtree(db_path.parent / f".tmp-{db_path.stem}", ignore_errors=True)
 
 
-def model_times(target_path: Path) -> dict[str, float]:
-    """Execution seconds per node (models and seeds) from dbt's run_results.json."""
-    results = json.loads((target_path / "run_results.json").read_text())
+def model_times(run_results: Path) -> dict[str, float]:
+    """Execution seconds per node (models and seeds) from a dbt run_results.json."""
+    results = json.loads(run_results.read_text())
     return {
         row["unique_id"].split(".", 2)[-1]: row["execution_time"]
         for row in results["results"]
@@ -494,15 +499,25 @@ class ScaleResult:
     generate: Measured | None = None
     parse: Measured | None = None
     full: Measured | None = None
+    full_walls: list[float] = field(default_factory=list)
     full_models: dict[str, float] = field(default_factory=dict)
     next_day: dict[str, int] = field(default_factory=dict)
     incremental: Measured | None = None
     incremental_models: dict[str, float] = field(default_factory=dict)
     core: Measured | None = None
+    core_walls: list[float] = field(default_factory=list)
     handwritten: Measured | None = None
+    handwritten_walls: list[float] = field(default_factory=list)
     pandas: Measured | None = None
     checks: dict[str, str] = field(default_factory=dict)
     base_orders: int = 0
+
+
+def median_run(runs: Sequence[Measured]) -> Measured:
+    """The run with the median wall time (the lower middle one of an even count)."""
+    if not runs:
+        raise ValueError("median_run: no runs")
+    return sorted(runs, key=lambda run: run.wall_s)[(len(runs) - 1) // 2]
 
 
 def run_scale(orders: int, args: argparse.Namespace) -> ScaleResult:
@@ -523,32 +538,48 @@ def run_scale(orders: int, args: argparse.Namespace) -> ScaleResult:
     say(f"[{label}] dbt parse")
     result.parse = check(measure(dbt_command(["parse"], target, data_dir), env), "dbt parse")
 
-    say(f"[{label}] full build")
-    fresh_db(db_path)
-    result.full = check(measure(dbt_command(["build", *NO_TESTS], target, data_dir), env), "full build")
-    result.full_models = model_times(target)
-    shutil.copy(target / "run_results.json", results_dir / f"{label}_full_run_results.json")
+    full_runs: list[tuple[Measured, Path]] = []
+    for run in range(1, args.repeat + 1):
+        say(f"[{label}] full build" + (f" ({run} of {args.repeat})" if args.repeat > 1 else ""))
+        fresh_db(db_path)
+        measured = check(measure(dbt_command(["build", *NO_TESTS], target, data_dir), env), "full build")
+        kept = results_dir / f"{label}_full_run_results.{run}.json"
+        shutil.copy(target / "run_results.json", kept)
+        full_runs.append((measured, kept))
+    result.full = median_run([measured for measured, _ in full_runs])
+    result.full_walls = [measured.wall_s for measured, _ in full_runs]
+    median_results = next(kept for measured, kept in full_runs if measured is result.full)
+    result.full_models = model_times(median_results)
+    shutil.copy(median_results, results_dir / f"{label}_full_run_results.json")
+    for _, kept in full_runs:
+        kept.unlink()
 
     say(f"[{label}] incremental build with a 1% next-day file")
     result.next_day = write_next_day_in_child(data_dir)
     result.incremental = check(measure(dbt_command(["build", *NO_TESTS], target, data_dir), env),
                                "incremental build")
-    result.incremental_models = model_times(target)
+    result.incremental_models = model_times(target / "run_results.json")
     shutil.copy(target / "run_results.json", results_dir / f"{label}_incremental_run_results.json")
     next_day_path(data_dir).unlink()
 
     core_select = ["--select", *(f"+{mart}" for mart in CORE_MARTS)]
-    say(f"[{label}] core marts: dbt")
-    fresh_db(db_path)
-    result.core = check(measure(dbt_command(["build", *core_select, *NO_TESTS], target, data_dir), env),
-                        "core build")
-
-    say(f"[{label}] core marts: hand-written DuckDB script")
     hand_db = PROJECT_DIR / "warehouse" / f"perf_bench_{label}_hand.duckdb"
-    fresh_db(hand_db)
-    result.handwritten = check(measure([
-        sys.executable, str(Path(__file__)), "_handwritten", "--db", str(hand_db), "--data-dir", str(data_dir),
-    ]), "hand-written script")
+    core_runs: list[Measured] = []
+    hand_runs: list[Measured] = []
+    for run in range(1, args.repeat + 1):
+        of = f" ({run} of {args.repeat})" if args.repeat > 1 else ""
+        say(f"[{label}] core marts: dbt{of}")
+        fresh_db(db_path)
+        core_runs.append(check(measure(dbt_command(["build", *core_select, *NO_TESTS], target, data_dir), env),
+                               "core build"))
+        say(f"[{label}] core marts: hand-written DuckDB script{of}")
+        fresh_db(hand_db)
+        hand_runs.append(check(measure([
+            sys.executable, str(Path(__file__)), "_handwritten", "--db", str(hand_db), "--data-dir", str(data_dir),
+        ]), "hand-written script"))
+    result.core, result.core_walls = median_run(core_runs), [run.wall_s for run in core_runs]
+    result.handwritten = median_run(hand_runs)
+    result.handwritten_walls = [run.wall_s for run in hand_runs]
 
     pandas_dir = results_dir / f"{label}_pandas"
     if orders <= args.pandas_max:
@@ -603,6 +634,11 @@ def fmt_s(measured: Measured | None) -> str:
     return "-" if measured is None else f"{measured.wall_s:.1f}"
 
 
+def fmt_range(walls: Sequence[float]) -> str:
+    """' (min-max of n runs)' when a step ran more than once."""
+    return f" ({min(walls):.1f}-{max(walls):.1f}, {len(walls)} runs)" if len(walls) > 1 else ""
+
+
 def fmt_load(measured: Measured | None) -> str:
     return "-" if measured is None else f"{measured.load_before:.1f} / {measured.load_after:.1f}"
 
@@ -639,6 +675,15 @@ def render(results: list[ScaleResult], command: str) -> str:
         "*parse*), as a scheduled run with unchanged project and vars does. Peak RSS: the whole process tree. "
         "Load: 1-minute load average before / after the step (2 cores: above 2 means other work shared the "
         "machine, and times are inflated).",
+    ]
+    repeats = max(len(res.full_walls) for res in results)
+    if repeats > 1:
+        lines.append(
+            f"- `--repeat {repeats}`: the full build, the core build and the hand-written script ran {repeats} "
+            "times each (core and hand-written alternating). Every number of a step is from its median run; "
+            "the range of the wall times follows in brackets. The incremental run follows the last full build."
+        )
+    lines += [
         "",
         "| orders | members | generate s | parse s | full build s | full CPU s | full peak RSS GiB | load | "
         "incremental s | incr. % of full | core dbt s | hand-written s | core / hand | pandas s | "
@@ -651,9 +696,9 @@ def render(results: list[ScaleResult], command: str) -> str:
         lines.append(
             f"| {res.orders:,} | {res.members:,} | "
             f"{fmt_s(res.generate) if res.generate else 'cached'} | {fmt_s(res.parse)} | "
-            f"**{full.wall_s:.1f}** | {full.cpu_s:.0f} | {full.peak_rss_mb / 1024:.2f} | {fmt_load(full)} | "
-            f"{inc.wall_s:.1f} | **{100 * inc.wall_s / full.wall_s:.0f}%** | {core.wall_s:.1f} | "
-            f"{hand.wall_s:.1f} | **{core.wall_s / hand.wall_s:.2f}** | {fmt_s(pdm)} | "
+            f"**{full.wall_s:.1f}**{fmt_range(res.full_walls)} | {full.cpu_s:.0f} | {full.peak_rss_mb / 1024:.2f} | {fmt_load(full)} | "
+            f"{inc.wall_s:.1f} | **{100 * inc.wall_s / full.wall_s:.0f}%** | {core.wall_s:.1f}{fmt_range(res.core_walls)} | "
+            f"{hand.wall_s:.1f}{fmt_range(res.handwritten_walls)} | **{core.wall_s / hand.wall_s:.2f}** | {fmt_s(pdm)} | "
             f"{'-' if pdm is None else f'{pdm.wall_s / core.wall_s:.1f}x'} | {checks} |"
         )
     if len(results) >= 2:
@@ -672,7 +717,7 @@ def render(results: list[ScaleResult], command: str) -> str:
             ratio = res.core.wall_s / res.handwritten.wall_s
             lines += [
                 "",
-                f"Targets at 10M orders (this run, load {res.full.load_before:.1f}-{res.full.load_after:.1f}): "
+                f"Targets at 10M orders ({'median run' if repeats > 1 else 'this run'}, load {res.full.load_before:.1f}-{res.full.load_after:.1f}): "
                 f"full build under 90 s: {verdict(res.full.wall_s < 90)} ({res.full.wall_s:.0f} s); "
                 f"peak RSS under 6 GiB: {verdict(res.full.peak_rss_mb < 6 * 1024)} "
                 f"({res.full.peak_rss_mb / 1024:.1f} GiB); incremental under 15% of the full build: "
@@ -719,6 +764,13 @@ def parse_scales(text: str) -> list[int]:
     return [int(float(item)) for item in text.split(",") if item.strip()]
 
 
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["_next_day"]:  # child process of the benchmark
@@ -747,6 +799,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="run the pandas implementation up to this scale (1e7; it holds everything in memory)")
     parser.add_argument("--regenerate", action="store_true",
                         help="generate the data again even when warehouse/bench holds it (times the generator)")
+    parser.add_argument("--repeat", type=positive_int, default=1,
+                        help="run the full build, the core build and the hand-written script this many times "
+                             "and report the median run and the range (default 1)")
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
     args = parser.parse_args(argv)
     command = "python scripts/bench.py " + " ".join(argv) if argv else "python scripts/bench.py"

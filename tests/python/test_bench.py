@@ -157,3 +157,53 @@ def test_settings_come_from_the_profile(monkeypatch: pytest.MonkeyPatch) -> None
     assert bench.duckdb_config()["memory_limit"] == "3GB"
     with pytest.raises(SystemExit, match="no default for CRM_NO_SUCH_SETTING"):
         bench.profile_setting("CRM_NO_SUCH_SETTING")
+
+
+def _measured(wall_s: float) -> object:
+    return bench.Measured(wall_s=wall_s, cpu_s=2 * wall_s, peak_rss_mb=1024.0, load_before=1.0, load_after=1.5,
+                          returncode=0)
+
+
+def test_repeated_runs_report_the_median_run_and_the_range() -> None:
+    """--repeat N: every number of a step comes from its median run (the lower middle of an
+    even count), and the table shows the range of the wall times."""
+    runs = [_measured(5.0), _measured(3.0), _measured(9.0)]
+    assert bench.median_run(runs) is runs[0]
+    pair = [_measured(4.0), _measured(2.0)]
+    assert bench.median_run(pair) is pair[1]
+    with pytest.raises(ValueError):
+        bench.median_run([])
+
+    results = []
+    for orders, full_walls in ((1_000_000, [9.0, 7.0, 8.0]), (10_000_000, [95.0, 85.0, 88.0])):
+        full_runs = [_measured(wall) for wall in full_walls]
+        core_runs = [_measured(wall / 4) for wall in full_walls]
+        hand_runs = [_measured(wall / 8) for wall in full_walls]
+        results.append(bench.ScaleResult(
+            orders=orders, members=orders // 8, label=bench.scale_label(orders),
+            parse=_measured(4.0), full=bench.median_run(full_runs), full_walls=full_walls,
+            full_models={"orders": full_walls[0] / 5}, incremental=_measured(full_walls[0]),
+            incremental_models={"orders": 1.0}, core=bench.median_run(core_runs),
+            core_walls=[run.wall_s for run in core_runs], handwritten=bench.median_run(hand_runs),
+            handwritten_walls=[run.wall_s for run in hand_runs],
+        ))
+    section = bench.render(results, "python scripts/bench.py --scales 1e6,1e7 --repeat 3")
+    rows: dict[str, str] = {}
+    for line in section.splitlines():  # the first row of a scale is its row of the main table
+        if line.startswith("| 1"):
+            rows.setdefault(line.split(" | ")[0], line)
+    assert "| **8.0** (7.0-9.0, 3 runs) |" in rows["| 1,000,000"]
+    assert "| **88.0** (85.0-95.0, 3 runs) |" in rows["| 10,000,000"]
+    assert "| 22.0 (21.2-23.8, 3 runs) | 11.0 (10.6-11.9, 3 runs) | **2.00** |" in rows["| 10,000,000"]
+    assert "`--repeat 3`" in section
+    assert "Targets at 10M orders (median run" in section and "full build under 90 s: met (88 s)" in section
+
+    single = [bench.ScaleResult(
+        orders=1_000_000, members=125_000, label="1m", parse=_measured(4.0), full=_measured(8.0),
+        full_walls=[8.0], incremental=_measured(9.0), core=_measured(2.0), core_walls=[2.0],
+        handwritten=_measured(1.0), handwritten_walls=[1.0],
+    )]
+    section = bench.render(single, "python scripts/bench.py --scales 1e6")
+    assert "runs)" not in section and "--repeat" not in section
+    with pytest.raises(SystemExit):
+        bench.main(["--repeat", "0", "--no-doc"])
