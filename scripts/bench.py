@@ -538,21 +538,17 @@ def run_scale(orders: int, args: argparse.Namespace) -> ScaleResult:
     say(f"[{label}] dbt parse")
     result.parse = check(measure(dbt_command(["parse"], target, data_dir), env), "dbt parse")
 
-    full_runs: list[tuple[Measured, Path]] = []
+    full_runs: list[tuple[Measured, str]] = []  # each run with the text of its run_results.json
     for run in range(1, args.repeat + 1):
         say(f"[{label}] full build" + (f" ({run} of {args.repeat})" if args.repeat > 1 else ""))
         fresh_db(db_path)
         measured = check(measure(dbt_command(["build", *NO_TESTS], target, data_dir), env), "full build")
-        kept = results_dir / f"{label}_full_run_results.{run}.json"
-        shutil.copy(target / "run_results.json", kept)
-        full_runs.append((measured, kept))
+        full_runs.append((measured, (target / "run_results.json").read_text()))
     result.full = median_run([measured for measured, _ in full_runs])
     result.full_walls = [measured.wall_s for measured, _ in full_runs]
-    median_results = next(kept for measured, kept in full_runs if measured is result.full)
+    median_results = results_dir / f"{label}_full_run_results.json"
+    median_results.write_text(next(text for measured, text in full_runs if measured is result.full))
     result.full_models = model_times(median_results)
-    shutil.copy(median_results, results_dir / f"{label}_full_run_results.json")
-    for _, kept in full_runs:
-        kept.unlink()
 
     say(f"[{label}] incremental build with a 1% next-day file")
     result.next_day = write_next_day_in_child(data_dir)
@@ -742,8 +738,8 @@ def render(results: list[ScaleResult], command: str) -> str:
     for name in names:
         cells = " | ".join(f"{r.full_models.get(name, 0):.1f}" for r in results)
         lines.append(f"| {name} | {cells} | {results[-1].incremental_models.get(name, 0):.1f} |")
-    lines += ["", "Raw numbers: `warehouse/bench/results/<scale>_summary.json` and the run_results.json of each "
-              "build next to it.", DOC_END]
+    lines += ["", "Raw numbers: `warehouse/bench/results/<scale>_summary.json`, and next to it the run_results.json "
+              "of the (median) full build and of the incremental build.", DOC_END]
     return "\n".join(lines) + "\n"
 
 

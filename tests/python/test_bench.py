@@ -205,5 +205,6 @@ def test_repeated_runs_report_the_median_run_and_the_range() -> None:
     )]
     section = bench.render(single, "python scripts/bench.py --scales 1e6")
     assert "runs)" not in section and "--repeat" not in section
-    with pytest.raises(SystemExit):
-        bench.main(["--repeat", "0", "--no-doc"])
+    assert bench.positive_int("3") == 3
+    with pytest.raises(bench.argparse.ArgumentTypeError, match="1 or more"):
+        bench.positive_int("0")
