@@ -513,6 +513,11 @@ class ScaleResult:
     base_orders: int = 0
 
 
+def run_of(run: int, repeat: int) -> str:
+    """' (2 of 3)' in the progress messages of a repeated step, nothing when it runs once."""
+    return f" ({run} of {repeat})" if repeat > 1 else ""
+
+
 def median_run(runs: Sequence[Measured]) -> Measured:
     """The run with the median wall time (the lower middle one of an even count)."""
     if not runs:
@@ -540,7 +545,7 @@ def run_scale(orders: int, args: argparse.Namespace) -> ScaleResult:
 
     full_runs: list[tuple[Measured, str]] = []  # each run with the text of its run_results.json
     for run in range(1, args.repeat + 1):
-        say(f"[{label}] full build" + (f" ({run} of {args.repeat})" if args.repeat > 1 else ""))
+        say(f"[{label}] full build{run_of(run, args.repeat)}")
         fresh_db(db_path)
         measured = check(measure(dbt_command(["build", *NO_TESTS], target, data_dir), env), "full build")
         full_runs.append((measured, (target / "run_results.json").read_text()))
@@ -563,17 +568,17 @@ def run_scale(orders: int, args: argparse.Namespace) -> ScaleResult:
     core_runs: list[Measured] = []
     hand_runs: list[Measured] = []
     for run in range(1, args.repeat + 1):
-        of = f" ({run} of {args.repeat})" if args.repeat > 1 else ""
-        say(f"[{label}] core marts: dbt{of}")
+        say(f"[{label}] core marts: dbt{run_of(run, args.repeat)}")
         fresh_db(db_path)
         core_runs.append(check(measure(dbt_command(["build", *core_select, *NO_TESTS], target, data_dir), env),
                                "core build"))
-        say(f"[{label}] core marts: hand-written DuckDB script{of}")
+        say(f"[{label}] core marts: hand-written DuckDB script{run_of(run, args.repeat)}")
         fresh_db(hand_db)
         hand_runs.append(check(measure([
             sys.executable, str(Path(__file__)), "_handwritten", "--db", str(hand_db), "--data-dir", str(data_dir),
         ]), "hand-written script"))
-    result.core, result.core_walls = median_run(core_runs), [run.wall_s for run in core_runs]
+    result.core = median_run(core_runs)
+    result.core_walls = [run.wall_s for run in core_runs]
     result.handwritten = median_run(hand_runs)
     result.handwritten_walls = [run.wall_s for run in hand_runs]
 
@@ -692,9 +697,11 @@ def render(results: list[ScaleResult], command: str) -> str:
         lines.append(
             f"| {res.orders:,} | {res.members:,} | "
             f"{fmt_s(res.generate) if res.generate else 'cached'} | {fmt_s(res.parse)} | "
-            f"**{full.wall_s:.1f}**{fmt_range(res.full_walls)} | {full.cpu_s:.0f} | {full.peak_rss_mb / 1024:.2f} | {fmt_load(full)} | "
-            f"{inc.wall_s:.1f} | **{100 * inc.wall_s / full.wall_s:.0f}%** | {core.wall_s:.1f}{fmt_range(res.core_walls)} | "
-            f"{hand.wall_s:.1f}{fmt_range(res.handwritten_walls)} | **{core.wall_s / hand.wall_s:.2f}** | {fmt_s(pdm)} | "
+            f"**{full.wall_s:.1f}**{fmt_range(res.full_walls)} | {full.cpu_s:.0f} | "
+            f"{full.peak_rss_mb / 1024:.2f} | {fmt_load(full)} | "
+            f"{inc.wall_s:.1f} | **{100 * inc.wall_s / full.wall_s:.0f}%** | "
+            f"{core.wall_s:.1f}{fmt_range(res.core_walls)} | {hand.wall_s:.1f}{fmt_range(res.handwritten_walls)} | "
+            f"**{core.wall_s / hand.wall_s:.2f}** | {fmt_s(pdm)} | "
             f"{'-' if pdm is None else f'{pdm.wall_s / core.wall_s:.1f}x'} | {checks} |"
         )
     if len(results) >= 2:
@@ -713,7 +720,8 @@ def render(results: list[ScaleResult], command: str) -> str:
             ratio = res.core.wall_s / res.handwritten.wall_s
             lines += [
                 "",
-                f"Targets at 10M orders ({'median run' if repeats > 1 else 'this run'}, load {res.full.load_before:.1f}-{res.full.load_after:.1f}): "
+                f"Targets at 10M orders ({'median run' if repeats > 1 else 'this run'}, "
+                f"load {res.full.load_before:.1f}-{res.full.load_after:.1f}): "
                 f"full build under 90 s: {verdict(res.full.wall_s < 90)} ({res.full.wall_s:.0f} s); "
                 f"peak RSS under 6 GiB: {verdict(res.full.peak_rss_mb < 6 * 1024)} "
                 f"({res.full.peak_rss_mb / 1024:.1f} GiB); incremental under 15% of the full build: "

@@ -159,7 +159,7 @@ def test_settings_come_from_the_profile(monkeypatch: pytest.MonkeyPatch) -> None
         bench.profile_setting("CRM_NO_SUCH_SETTING")
 
 
-def _measured(wall_s: float) -> object:
+def _measured(wall_s: float) -> "bench.Measured":
     return bench.Measured(wall_s=wall_s, cpu_s=2 * wall_s, peak_rss_mb=1024.0, load_before=1.0, load_after=1.5,
                           returncode=0)
 
