@@ -29,8 +29,9 @@
 
 
 {% macro crm_build_date() %}
-    {#- The build's date (UTC day the run started): later timestamps are "in the future". -#}
-    {{- return(crm_date_literal(run_started_at.strftime('%Y-%m-%d'))) -}}
+    {#- The build's date (the local day, var business_timezone, the run started): later timestamps are "in the future". -#}
+    {%- set local_start = run_started_at.astimezone(modules.pytz.timezone(crm_business_timezone())) -%}
+    {{- return(crm_date_literal(local_start.strftime('%Y-%m-%d'))) -}}
 {% endmacro %}
 
 
@@ -62,10 +63,8 @@
     {% if cache_key in cache %}
         {{ return(cache[cache_key]) }}
     {% endif %}
-    {% set result = run_query(
-        'select ' ~ dbt.cast('max(purchase_date)', dbt.type_string()) ~ ' from ' ~ orders ~ ' where is_purchase'
-    ) %}
-    {% set latest = result.rows[0][0] %}
+    {#- The latest purchase date, unless stray rows dated far after the rest (macros/as_of_date_default.sql). -#}
+    {% set latest = crm_default_as_of_date(orders) %}
     {% if latest is none %}
         {{ exceptions.raise_compiler_error(
             "as_of_date: there is no purchase in the orders input to default to; set var as_of_date."

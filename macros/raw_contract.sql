@@ -11,6 +11,9 @@
       default   SQL used when the value is null (or the column is absent)
       accepted  the allowed values (compared after lower/upper-casing by
                 `normalise`), anything else is rejected as unknown_value
+      member_key  a member id: hashed on read when var customer_key = hash
+                (macros/customer_key.sql)
+      pii       masked in staging.rejected_rows' raw_values
 -#}
 {% macro crm_raw_contract() %}
     {% set contract = {
@@ -19,7 +22,7 @@
             'version_column': 'updated_at',
             'columns': [
                 {'name': 'order_id', 'type': 'text', 'required': true},
-                {'name': 'member_id', 'type': 'text'},
+                {'name': 'member_id', 'type': 'text', 'member_key': true},
                 {'name': 'store_id', 'type': 'text'},
                 {'name': 'channel', 'type': 'text', 'normalise': 'lower'},
                 {'name': 'status', 'type': 'text', 'normalise': 'lower', 'default': "'completed'",
@@ -36,7 +39,7 @@
             'key': ['member_id'],
             'version_column': 'updated_at',
             'columns': [
-                {'name': 'member_id', 'type': 'text', 'required': true},
+                {'name': 'member_id', 'type': 'text', 'required': true, 'member_key': true},
                 {'name': 'joined_at', 'type': 'timestamp', 'fact_time': true},
                 {'name': 'birth_date', 'type': 'date', 'not_future': true},
                 {'name': 'gender', 'type': 'text', 'normalise': 'upper', 'default': "'U'",
@@ -44,9 +47,9 @@
                 {'name': 'city', 'type': 'text'},
                 {'name': 'city_tier', 'type': 'integer', 'accepted': [1, 2, 3, 4, 5]},
                 {'name': 'home_store_id', 'type': 'text'},
-                {'name': 'referred_by_member_id', 'type': 'text'},
-                {'name': 'email', 'type': 'text'},
-                {'name': 'phone', 'type': 'text'},
+                {'name': 'referred_by_member_id', 'type': 'text', 'member_key': true},
+                {'name': 'email', 'type': 'text', 'pii': true},
+                {'name': 'phone', 'type': 'text', 'pii': true},
                 {'name': 'sms_opt_in', 'type': 'boolean', 'default': 'false'},
                 {'name': 'email_opt_in', 'type': 'boolean', 'default': 'false'},
                 {'name': 'updated_at', 'type': 'timestamp', 'fact_time': true},
@@ -97,7 +100,7 @@
             'version_column': none,
             'columns': [
                 {'name': 'campaign_id', 'type': 'text', 'required': true},
-                {'name': 'member_id', 'type': 'text', 'required': true},
+                {'name': 'member_id', 'type': 'text', 'required': true, 'member_key': true},
                 {'name': 'group_name', 'type': 'text', 'normalise': 'lower', 'default': "'treatment'",
                  'accepted': ['treatment', 'control']},
                 {'name': 'contacted_at', 'type': 'timestamp', 'required': true, 'fact_time': true},
@@ -108,7 +111,7 @@
             'key': ['member_id', 'event_type', 'occurred_at', 'product_id'],
             'version_column': none,
             'columns': [
-                {'name': 'member_id', 'type': 'text', 'required': true},
+                {'name': 'member_id', 'type': 'text', 'required': true, 'member_key': true},
                 {'name': 'event_type', 'type': 'text', 'normalise': 'lower', 'required': true,
                  'accepted': ['visit', 'search', 'favorite', 'cart', 'inquiry']},
                 {'name': 'occurred_at', 'type': 'timestamp', 'required': true, 'fact_time': true},

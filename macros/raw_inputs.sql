@@ -9,10 +9,12 @@
     When var raw_orders names the user's own data, every other input without a
     var of its own is absent (the demo seeds never mix with a user's data).
 
-    crm_raw_input(input_name) returns a select with every contract column of the
-    input, in contract order: string columns trimmed with '' as null, columns
-    the input lacks as typed nulls (a missing *required* column stops the build
-    with an error naming the input and the column). Extra columns are ignored.
+    crm_raw_input(input_name, hash_keys) returns a select with every contract
+    column of the input, in contract order: string columns trimmed with '' as
+    null, integer keys as text, zone-aware timestamps in local time, member ids
+    as customer keys (hash_keys, var customer_key), columns the input lacks as
+    typed nulls (a missing *required* column stops the build with an error naming
+    the input and the column). Extra columns are ignored.
 -#}
 
 {% macro crm_raw_source(input_name) %}
@@ -53,7 +55,7 @@
 {% endmacro %}
 
 
-{% macro crm_raw_input(input_name) %}
+{% macro crm_raw_input(input_name, hash_keys=true) %}
     {% set spec = crm_raw_input_spec(input_name) %}
     {% set source = crm_raw_source(input_name) %}
     {% set var_name = 'raw_' ~ input_name %}
@@ -65,7 +67,8 @@
         {% set parts = source.value.split('.') %}
         {% set from_clause = api.Relation.create(database=target.database, schema=parts[0], identifier=parts[1]) %}
     {% elif source.kind == 'file' %}
-        {% set from_clause = crm_read_file(source.value, source.format) %}
+        {% set dialect = crm_csv_dialect(input_name, source.value) if source.format == 'csv' else {} %}
+        {% set from_clause = crm_read_file(source.value, source.format, dialect) %}
     {% endif %}
 
     {#- Discover the input's columns at execution time: name -> data type. -#}
@@ -73,7 +76,13 @@
     {% if execute and source.kind != 'absent' %}
         {% if source.kind == 'file' %}
             {{ crm_assert_file_exists(var_name, source.value) }}
-            {% set columns = crm_file_columns(source.value, source.format) %}
+            {% set columns = crm_file_columns(source.value, source.format, dialect) %}
+            {% if dialect.line_rejects %}
+                {#- A single CSV file is read with the columns of its header line, so the
+                    read needs them (crm_read_file). -#}
+                {% do dialect.update({'columns': columns | map(attribute='name') | list}) %}
+                {% set from_clause = crm_read_file(source.value, source.format, dialect) %}
+            {% endif %}
         {% else %}
             {% if source.kind == 'relation' %}
                 {% set existing = adapter.get_relation(database=from_clause.database, schema=from_clause.schema,
@@ -90,7 +99,7 @@
                 {% do columns.append({'name': column.name, 'type': column.dtype}) %}
             {% endfor %}
         {% endif %}
-        {% if source.kind == 'file' and columns | length == 1 and columns[0].name == 'column0' %}
+        {% if source.kind == 'file' and (columns | length == 0 or (columns | length == 1 and columns[0].name == 'column0')) %}
             {{ exceptions.raise_compiler_error(
                 var_name ~ ": '" ~ source.value ~ "' is empty or has no header line (expected the "
                 ~ input_name ~ " columns in the first line)."
@@ -113,10 +122,13 @@
         {%- for column in spec.columns %}
         {%- if source.kind == 'absent' or (execute and column.name not in found) %}
         {{ crm_typed_null(column.type) }} as {{ column.name }}
-        {%- elif execute and not crm_is_text_type(found[column.name].type) %}
-        {{ adapter.quote(found[column.name].name) }} as {{ column.name }}
         {%- else %}
-        nullif(trim({{ adapter.quote(found[column.name].name if execute else column.name) }}), '') as {{ column.name }}
+        {%- if execute and not crm_is_text_type(found[column.name].type) %}
+        {%- set value = crm_raw_typed_column(column, found[column.name]) %}
+        {%- else %}
+        {%- set value = "nullif(trim(" ~ adapter.quote(found[column.name].name if execute else column.name) ~ "), '')" %}
+        {%- endif %}
+        {{ crm_customer_key(value) if hash_keys and column.member_key else value }} as {{ column.name }}
         {%- endif %}
         {{- "," if not loop.last }}
         {%- endfor %}
@@ -125,6 +137,27 @@
     {%- else %}
     where 1 = 0
     {%- endif %}
+{% endmacro %}
+
+
+{% macro crm_raw_typed_column(column, found_column) %}
+    {#-
+        A typed (non-text) column of a Parquet file or relation, as staging reads it:
+          - a text column of the contract (keys: order_id, member_id, store_id, ...)
+            holding integers becomes text, so staging and marts carry text keys
+            whatever the export's types (DESIGN.md section 3);
+          - a timestamp column holding a time-zone-aware type (Parquet TIMESTAMPTZ)
+            becomes local time of var business_timezone (crm_timestamptz_to_local);
+          - anything else is passed as is (staging's safe casts type it).
+    -#}
+    {%- set quoted = adapter.quote(found_column.name) -%}
+    {%- if column.type == 'text' -%}
+        nullif(trim({{ dbt.cast(quoted, dbt.type_string()) }}), '')
+    {%- elif column.type == 'timestamp' and crm_is_zoned_timestamp_type(found_column.type) -%}
+        {{ crm_timestamptz_to_local(quoted) }}
+    {%- else -%}
+        {{ quoted }}
+    {%- endif -%}
 {% endmacro %}
 
 
@@ -164,33 +197,200 @@
 {% endmacro %}
 
 
-{% macro crm_read_file(path, file_format) %}
-    {{ return(adapter.dispatch('crm_read_file', 'crm_warehouse')(path, file_format)) }}
+{% macro crm_csv_dialect(input_name, path) %}
+    {#-
+        How a CSV input is read: var raw_<input>_csv (a mapping, all keys optional)
+        over the defaults
+          delim     ',' (tab for .tsv)      one character, or 'tab'
+          quote     '"'                     one character, '' for none
+          escape    the quote character     one character
+          encoding  utf-8                   utf-8 | utf-16 | latin-1
+          header    true                    false: the columns are the contract's, in order
+        e.g. --vars "{raw_orders: /data/orders.csv, raw_orders_csv: {delim: ';', encoding: latin-1}}".
+        line_rejects: a single file (no glob) is read strictly with these settings and a
+        line that cannot be read is a rejected row with its line number
+        (crm_store_unparseable_lines); a glob is matched by column names across files
+        (union_by_name), which DuckDB cannot combine with rejected lines: a bad line then
+        fails the read with DuckDB's message naming the file and the line.
+    -#}
+    {% set var_name = 'raw_' ~ input_name ~ '_csv' %}
+    {% set given = var(var_name, none) or {} %}
+    {% if given is string or given is not mapping %}
+        {{ exceptions.raise_compiler_error(
+            "var " ~ var_name ~ " must be a mapping, e.g. {delim: ';', quote: '\"', encoding: latin-1, header: true}."
+        ) }}
+    {% endif %}
+    {% set allowed = ['delim', 'quote', 'escape', 'encoding', 'header'] %}
+    {% for key in given.keys() %}
+        {% if key not in allowed %}
+            {% set closest = crm_closest_name(key, allowed) %}
+            {{ exceptions.raise_compiler_error(
+                "var " ~ var_name ~ ": unknown setting '" ~ key ~ "'"
+                ~ (" (did you mean '" ~ closest ~ "'?)" if closest else "") ~ "; known: " ~ allowed | join(', ') ~ "."
+            ) }}
+        {% endif %}
+    {% endfor %}
+    {% set delim = given.get('delim', '\t' if (path | lower).endswith('.tsv') else ',') | string %}
+    {% if delim | lower in ['tab', '\\t'] %}{% set delim = '\t' %}{% endif %}
+    {% set quote = given.get('quote', '"') %}
+    {% set quote = '' if quote is none else quote | string %}
+    {% set escape = given.get('escape', quote) %}
+    {% set escape = '' if escape is none else escape | string %}
+    {% set encoding = (given.get('encoding', 'utf-8') | string | lower) | replace('_', '-') %}
+    {% set encoding = {'utf8': 'utf-8', 'latin1': 'latin-1', 'iso-8859-1': 'latin-1', 'utf16': 'utf-16'}.get(encoding, encoding) %}
+    {% set header = given.get('header', true) %}
+    {% if delim | length != 1 or quote | length > 1 or escape | length > 1 %}
+        {{ exceptions.raise_compiler_error(
+            "var " ~ var_name ~ ": delim must be one character (or 'tab'), quote and escape one character or ''."
+        ) }}
+    {% endif %}
+    {% if encoding not in ['utf-8', 'utf-16', 'latin-1'] %}
+        {{ exceptions.raise_compiler_error(
+            "var " ~ var_name ~ ": encoding '" ~ encoding ~ "' is not supported; use utf-8, utf-16 or latin-1 "
+            ~ "(convert other encodings first, e.g. iconv -f cp1252 -t utf-8)."
+        ) }}
+    {% endif %}
+    {% if header not in [true, false] %}
+        {{ exceptions.raise_compiler_error("var " ~ var_name ~ ": header must be true or false.") }}
+    {% endif %}
+    {{ return({
+        'input_name': input_name, 'delim': delim, 'quote': quote, 'escape': escape, 'encoding': encoding,
+        'header': header, 'columns': none,
+        'line_rejects': target.type == 'duckdb' and not modules.re.search('[*?\\[]', path),
+    }) }}
 {% endmacro %}
 
-{% macro default__crm_read_file(path, file_format) %}
+
+{% macro crm_sql_string(value) %}
+    {#- A SQL string literal (quotes doubled). -#}
+    {{- return("'" ~ ((value | string) | replace("'", "''")) ~ "'") -}}
+{% endmacro %}
+
+
+{% macro crm_rejects_tables(input_name) %}
+    {#- The temporary tables where DuckDB's read_csv records the lines it could not read. -#}
+    {{ return({'errors': 'crm_rejects_' ~ input_name, 'scans': 'crm_rejects_' ~ input_name ~ '_scans'}) }}
+{% endmacro %}
+
+
+{% macro crm_read_file(path, file_format, dialect={}) %}
+    {{ return(adapter.dispatch('crm_read_file', 'crm_warehouse')(path, file_format, dialect)) }}
+{% endmacro %}
+
+{% macro default__crm_read_file(path, file_format, dialect={}) %}
     {%- if file_format == 'parquet' -%}
         read_parquet({{ crm_quote_path(path) }}, union_by_name = true)
+    {%- elif dialect.line_rejects -%}
+        {#- Strict read of one file: no sniffing (a 50 MB field or bad bytes in the sample
+            would fail it), the header's columns as text, a line that cannot be read goes
+            to the rejects tables with its line number (crm_store_unparseable_lines). -#}
+        {%- set tables = crm_rejects_tables(dialect.input_name) -%}
+        {%- set names = dialect.columns or ['column0'] -%}
+        read_csv({{ crm_quote_path(path) }}, auto_detect = false, header = false, skip = {{ 1 if dialect.header else 0 }},
+                 columns = { {%- for name in names %}{{ crm_sql_string(name) }}: 'VARCHAR'{{ ", " if not loop.last }}{% endfor -%} },
+                 delim = {{ crm_sql_string(dialect.delim) }}, quote = {{ crm_sql_string(dialect.quote) }},
+                 escape = {{ crm_sql_string(dialect.escape) }}, encoding = {{ crm_sql_string(dialect.encoding) }},
+                 store_rejects = true, rejects_table = '{{ tables.errors }}', rejects_scan = '{{ tables.scans }}')
     {%- else -%}
-        {#- An explicit delimiter: a malformed line then fails with DuckDB's CSV error naming
-            the line, instead of the sniffer falling back to a one-column file. -#}
-        read_csv({{ crm_quote_path(path) }}, header = true, all_varchar = true, union_by_name = true,
-                 delim = '{{ "\t" if (path | lower).endswith(".tsv") else "," }}')
+        {#- A glob: files matched by column name. An explicit delimiter: a malformed line then
+            fails with DuckDB's CSV error naming the line, instead of the sniffer falling back
+            to a one-column file. -#}
+        read_csv({{ crm_quote_path(path) }}, header = {{ 'true' if dialect.get('header', true) else 'false' }},
+                 all_varchar = true, union_by_name = true,
+                 delim = {{ crm_sql_string(dialect.get('delim', ',')) }}, quote = {{ crm_sql_string(dialect.get('quote', '"')) }},
+                 escape = {{ crm_sql_string(dialect.get('escape', '"')) }},
+                 encoding = {{ crm_sql_string(dialect.get('encoding', 'utf-8')) }}
+                 {{- ', ignore_errors = true' if dialect.get('ignore_errors') }})
     {%- endif -%}
 {% endmacro %}
 
 
-{% macro crm_file_columns(path, file_format) %}
-    {{ return(adapter.dispatch('crm_file_columns', 'crm_warehouse')(path, file_format)) }}
+{% macro crm_file_columns(path, file_format, dialect={}) %}
+    {{ return(adapter.dispatch('crm_file_columns', 'crm_warehouse')(path, file_format, dialect)) }}
 {% endmacro %}
 
-{% macro default__crm_file_columns(path, file_format) %}
-    {% set described = run_query('describe select * from ' ~ crm_read_file(path, file_format)) %}
+{% macro default__crm_file_columns(path, file_format, dialect={}) %}
     {% set columns = [] %}
+    {% if file_format == 'csv' and dialect.line_rejects %}
+        {#- The first line alone, read as one text field (no sniffing). Read as latin-1, which
+            decodes any byte, so bad bytes or an overlong line further down (rejected by the
+            data read, with their line numbers) cannot fail it; the contract's column names
+            are ASCII, the same in UTF-8 and latin-1. -#}
+        {% set first = run_query(
+            "select * from read_csv(" ~ crm_quote_path(path) ~ ", auto_detect = false, header = false, "
+            ~ "columns = {'line': 'VARCHAR'}, delim = chr(31), quote = '', escape = '', ignore_errors = true, "
+            ~ "encoding = '" ~ ('utf-16' if dialect.encoding == 'utf-16' else 'latin-1') ~ "') limit 1"
+        ) %}
+        {% if first.rows | length == 0 or first.rows[0][0] is none %}
+            {{ return([]) }}
+        {% endif %}
+        {% set fields = (first.rows[0][0] | string).split(dialect.delim) %}
+        {% if dialect.header %}
+            {% for field in fields %}
+                {% set name = field | replace('\ufeff', '') | replace('\u00ef\u00bb\u00bf', '') | trim %}
+                {% if dialect.quote and name.startswith(dialect.quote) and name.endswith(dialect.quote) and name | length > 1 %}
+                    {% set name = name[1:-1] | replace(dialect.quote ~ dialect.quote, dialect.quote) %}
+                {% endif %}
+                {% do columns.append({'name': name or ('column' ~ loop.index0), 'type': 'VARCHAR'}) %}
+            {% endfor %}
+        {% else %}
+            {% set contract_columns = crm_raw_input_spec(dialect.input_name).columns %}
+            {% for field in fields %}
+                {% set name = contract_columns[loop.index0].name if loop.index0 < contract_columns | length
+                              else 'extra_column' ~ loop.index %}
+                {% do columns.append({'name': name, 'type': 'VARCHAR'}) %}
+            {% endfor %}
+        {% endif %}
+        {{ return(columns) }}
+    {% endif %}
+    {% set described = run_query('describe select * from ' ~ crm_read_file(path, file_format, dialect)) %}
     {% for row in described.rows %}
         {% do columns.append({'name': row[0], 'type': row[1]}) %}
     {% endfor %}
     {{ return(columns) }}
+{% endmacro %}
+
+
+{% macro crm_store_unparseable_lines(input_name) %}
+    {#-
+        Post-hook of each base model: the lines of a single CSV file that DuckDB could
+        not read (wrong number of fields, bad bytes for the encoding, a line over
+        max_line_size) become rejected rows of the input, reason unparseable_line,
+        record_key 'line <n>' (the line number in the file, header = line 1).
+    -#}
+    {% set source = crm_raw_source(input_name) %}
+    {% if not execute or source.kind != 'file' or source.format != 'csv' or target.type != 'duckdb' %}
+        {{ return('select 1') }}
+    {% endif %}
+    {% set dialect = crm_csv_dialect(input_name, source.value) %}
+    {% if not dialect.line_rejects %}
+        {{ return('select 1') }}
+    {% endif %}
+    {% set tables = crm_rejects_tables(input_name) %}
+    {% set exists = run_query(
+        "select count(*) from duckdb_tables() where temporary and table_name = '" ~ tables.errors ~ "'"
+    ) %}
+    {% if exists.rows[0][0] == 0 %}
+        {{ return('select 1') }}
+    {% endif %}
+    {#- Every scan of the file in this session read the same lines: one row per line. -#}
+    {% set sql %}
+        insert into {{ this }} (record_key, copies, disposition, rejection_reason, rejection_detail, raw_values)
+        select
+            'line ' || cast(errors.line as varchar),
+            1,
+            'rejected',
+            'unparseable_line',
+            coalesce(min(errors.column_name), 'line'),
+            'line=' || cast(errors.line as varchar) || '; error=' || min(errors.error_message)
+            || '; text=' || left(trim(min(errors.csv_line), chr(10) || chr(13)), 10000)
+        from {{ tables.errors }} as errors
+        inner join {{ tables.scans }} as scans
+            on errors.scan_id = scans.scan_id and errors.file_id = scans.file_id
+        where scans.file_path = {{ crm_quote_path(source.value) }}
+        group by errors.line
+    {% endset %}
+    {{ return(sql) }}
 {% endmacro %}
 
 

@@ -37,6 +37,10 @@
         {% do checks.append({'reason': 'unparseable_value', 'column': column.name,
                              'condition': 'raw_' ~ column.name ~ ' is not null and parsed_' ~ column.name ~ ' is null'}) %}
     {% endfor %}
+    {% for column in columns if column.type == 'money' %}
+        {% do checks.append({'reason': 'amount_too_large', 'column': column.name,
+                             'condition': 'abs(parsed_' ~ column.name ~ ') >= ' ~ crm_money_limit()}) %}
+    {% endfor %}
     {% for column in columns if column.accepted %}
         {% set literals = [] %}
         {% for value in column.accepted %}
@@ -126,7 +130,7 @@ repeated_collapsed as (
     select
         *
         {%- for column in columns if column.type != 'text' %},
-        {{ dbt.safe_cast('raw_' ~ column.name, crm_sql_type(column.type)) }} as parsed_{{ column.name }}
+        {{ crm_parse_raw_value(column, 'raw_' ~ column.name) }} as parsed_{{ column.name }}
         {%- endfor %}
     from {{ path }}_collapsed
 ),
@@ -135,7 +139,7 @@ repeated_collapsed as (
     select
         *
         {%- for column in columns %},
-        {{ crm_typed_value(column, ('raw_' ~ column.name) if column.type == 'text' else ('parsed_' ~ column.name)) }}
+        {{ crm_typed_value(column, ('raw_' ~ column.name) if column.type == 'text' else crm_fit_parsed_value(column, 'parsed_' ~ column.name)) }}
             as {{ column.name }}
         {%- endfor %}
     from {{ path }}_parsed
@@ -268,11 +272,13 @@ select * from final
 
 
 {% macro crm_raw_value_parts(columns) %}
-    {#- raw_values: 'name=value; name=value' from the raw (untyped) values. -#}
+    {#- raw_values: 'name=value; name=value' from the raw (untyped) values; PII columns
+        (email, phone) masked (crm_mask_pii). -#}
     {% set parts = [] %}
     {% for column in columns %}
         {% do parts.append("'" ~ ('' if loop.first else '; ') ~ column.name ~ "='") %}
-        {% do parts.append("coalesce(" ~ dbt.cast('raw_' ~ column.name, dbt.type_string()) ~ ", '')") %}
+        {% set raw_text = dbt.cast('raw_' ~ column.name, dbt.type_string()) %}
+        {% do parts.append("coalesce(" ~ (crm_mask_pii(raw_text) if column.pii else raw_text) ~ ", '')") %}
     {% endfor %}
     {{ return(parts) }}
 {% endmacro %}
@@ -281,21 +287,28 @@ select * from final
 {% macro crm_check_rejected_share(input_name) %}
     {#-
         Post-hook of each base model: stops the build when the input's rejected
-        share is above var max_rejected_share, naming the input.
+        share is above var max_rejected_share, naming the input. The share counts
+        raw rows: every copy of a rejected row counts.
     -#}
     {% if execute %}
         {% set threshold = var('max_rejected_share') | float %}
         {% set result = run_query(
-            "select sum(copies), sum(case when disposition = 'rejected' then 1 else 0 end) from " ~ this
+            "select sum(copies), sum(case when disposition = 'rejected' then copies else 0 end) from " ~ this
         ) %}
         {% set rows_in = result.rows[0][0] or 0 %}
         {% set rejected = result.rows[0][1] or 0 %}
         {% if rows_in > 0 and (rejected / rows_in) > threshold %}
+            {% set top = run_query(
+                "select rejection_reason, rejection_detail, sum(copies) from " ~ this
+                ~ " where disposition = 'rejected' group by rejection_reason, rejection_detail"
+                ~ " order by sum(copies) desc, rejection_reason, rejection_detail limit 1"
+            ).rows[0] %}
             {{ exceptions.raise_compiler_error(
                 "Input '" ~ input_name ~ "': " ~ rejected ~ " of " ~ rows_in ~ " rows rejected ("
                 ~ '%.2f' | format(100 * rejected / rows_in) ~ "%), above the threshold of "
-                ~ '%.2f' | format(100 * threshold) ~ "% (var max_rejected_share). "
-                ~ "See staging.rejected_rows for the rows and their reasons."
+                ~ '%.2f' | format(100 * threshold) ~ "% (var max_rejected_share); most are " ~ top[0]
+                ~ " in column " ~ top[1] ~ " (" ~ top[2] ~ " rows). Fix: " ~ crm_rejection_fix(input_name, top[0])
+                ~ " See staging.rejected_rows for the rows and their reasons."
             ) }}
         {% endif %}
     {% endif %}
@@ -314,4 +327,53 @@ select * from final
     {%- set value = 'coalesce(' ~ value ~ ', ' ~ column.default ~ ')' %}
     {%- endif %}
     {{- return(value) -}}
+{% endmacro %}
+
+
+{% macro crm_money_limit() %}
+    {#- Money values at or above this (in absolute value) are rejected as amount_too_large:
+        above 10^16 they do not fit decimal(18, 2) at all, and from 10^12 on a few
+        thousand of them overflow the decimal(18, 2) totals of the marts. No real order
+        or line total is a trillion (docs/decisions.md). -#}
+    {{- return('1000000000000') -}}
+{% endmacro %}
+
+
+{% macro crm_parse_raw_value(column, raw) %}
+    {#- A raw value (text, or typed from Parquet / a relation) parsed to the column's
+        type; null when it does not parse. Money is parsed wide (decimal(38, 2)) so an
+        amount too large for decimal(18, 2) is told apart from text that is no number;
+        timestamps are taken to local time (macros/timezones.sql). -#}
+    {%- if column.type == 'timestamp' -%}
+        {{ crm_parse_timestamp(raw) }}
+    {%- elif column.type == 'money' -%}
+        {{ dbt.safe_cast(raw, 'decimal(38, 2)') }}
+    {%- else -%}
+        {{ dbt.safe_cast(raw, crm_sql_type(column.type)) }}
+    {%- endif -%}
+{% endmacro %}
+
+
+{% macro crm_fit_parsed_value(column, parsed) %}
+    {#- The parsed value in the column's staging type (money: null when too large; the row is rejected). -#}
+    {%- if column.type == 'money' -%}
+        cast(case when abs({{ parsed }}) < {{ crm_money_limit() }} then {{ parsed }} end as {{ crm_sql_type('money') }})
+    {%- else -%}
+        {{ parsed }}
+    {%- endif -%}
+{% endmacro %}
+
+
+{% macro crm_rejection_fix(input_name, reason) %}
+    {#- One sentence: what to do about the most frequent rejection reason of an input. -#}
+    {% set fixes = {
+        'unparseable_line': "lines that cannot be read: set var raw_" ~ input_name ~ "_csv (delim, quote, encoding, header) to the file's dialect.",
+        'unparseable_value': "values that are not of the column's type: check the column's format (dates as YYYY-MM-DD hh:mm:ss, numbers with a '.' decimal point).",
+        'missing_key': "rows without a key: export the key column for every row.",
+        'missing_required_value': "empty required values: export them for every row.",
+        'future_timestamp': "timestamps after today: check the export's time zone (var business_timezone) and date format.",
+        'before_min_valid_date': "timestamps before var min_valid_date: check the date format, or lower min_valid_date.",
+        'conflicting_duplicate': "the same key with different content and no later updated_at: export updated_at or deduplicate the export.",
+    } %}
+    {{ return(fixes.get(reason, "correct these rows in the export, or raise var max_rejected_share if they are expected.")) }}
 {% endmacro %}

@@ -7,7 +7,8 @@
     a file input is registered as an external (unmanaged) table in schema `raw`
     named crm_file_<md5 of format and path>, re-created on every run so a
     changed file or glob is picked up; dropping it never deletes the file.
-      CSV      header row, every column text, '' = null, RFC 4180 quotes, as
+      CSV      header row, every column text, '' = null, RFC 4180 quotes (or the
+               dialect of var raw_<input>_csv), as
                DuckDB's read_csv(all_varchar); .tsv is tab-separated; .csv.gz is
                decompressed. A glob reads its files by position with the first
                file's header: all files need the same columns in the same order
@@ -49,7 +50,7 @@
 {% endmacro %}
 
 
-{% macro spark__crm_read_file(path, file_format) %}
+{% macro spark__crm_read_file(path, file_format, dialect={}) %}
     {%- set relation = crm_spark_file_relation(path, file_format) -%}
     {%- if execute -%}
         {%- do spark__crm_assert_file_exists(crm_spark_var_for_path(path), path) -%}
@@ -57,9 +58,12 @@
             {%- set options = {'path': path, 'mergeSchema': 'true'} -%}
         {%- else -%}
             {%- set options = {
-                'path': path, 'header': 'true', 'inferSchema': 'false', 'enforceSchema': 'false',
-                'multiLine': 'true', 'quote': '"', 'escape': '"', 'nullValue': '', 'encoding': 'UTF-8',
-                'sep': '\t' if (path | lower).endswith('.tsv') else ',',
+                'path': path, 'inferSchema': 'false', 'enforceSchema': 'false',
+                'multiLine': 'true', 'quote': dialect.get('quote', '"'), 'escape': dialect.get('escape', '"'),
+                'nullValue': '',
+                'encoding': {'latin-1': 'ISO-8859-1', 'utf-16': 'UTF-16'}.get(dialect.get('encoding'), 'UTF-8'),
+                'sep': dialect.get('delim', '\t' if (path | lower).endswith('.tsv') else ','),
+                'header': 'true' if dialect.get('header', true) else 'false',
             } -%}
         {%- endif -%}
         {%- set option_list = [] -%}
@@ -77,7 +81,7 @@
 {% endmacro %}
 
 
-{% macro spark__crm_file_columns(path, file_format) %}
+{% macro spark__crm_file_columns(path, file_format, dialect={}) %}
     {#- Name and Spark type of each column of the registered file table. -#}
     {% set described = run_query('describe ' ~ crm_spark_file_relation(path, file_format)) %}
     {% set columns = [] %}

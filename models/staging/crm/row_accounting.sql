@@ -1,24 +1,34 @@
 {#-
-    Row accounting per input: rows in (counted on the raw input itself) =
-    kept + rejected + exact duplicates collapsed + superseded versions.
+    Row accounting per input: rows in (counted on the raw input itself, plus the
+    CSV lines it could not read, which DuckDB's read_csv set aside) =
+    kept + rejected + exact duplicates collapsed + superseded versions. Every copy
+    of a rejected raw row counts as rejected (not as a collapsed duplicate).
 -#}
 {%- set inputs = crm_raw_contract().keys() | list %}
 
 with
 
 {% for input_name in inputs -%}
+{#- Every column is referenced, so DuckDB reads (and checks the encoding of) every field
+    as staging does: count(*) alone skips the fields and counts a line with bad bytes
+    that staging's read set aside as an unparseable line. #}
 {{ input_name }}_raw as (
-    select cast(count(*) as {{ dbt.type_bigint() }}) as rows_in
+    select
+        cast(coalesce(sum(case
+            when {% for column in crm_raw_input_spec(input_name).columns %}raw_input.{{ column.name }} is null and {% endfor %}true then 1
+            else 1
+        end), 0) as {{ dbt.type_bigint() }}) as rows_in
     from (
-        {{ crm_raw_input(input_name) | indent(8) }}
+        {{ crm_raw_input(input_name, hash_keys=false) | indent(8) }}
     ) as raw_input
 ),
 
 {{ input_name }}_base as (
     select
+        sum(case when rejection_reason = 'unparseable_line' then 1 else 0 end) as unreadable_lines,
         sum(case when disposition = 'kept' then 1 else 0 end) as rows_kept,
-        sum(case when disposition = 'rejected' then 1 else 0 end) as rows_rejected,
-        sum(copies - 1) as duplicates_collapsed,
+        sum(case when disposition = 'rejected' then copies else 0 end) as rows_rejected,
+        sum(case when disposition = 'rejected' then 0 else copies - 1 end) as duplicates_collapsed,
         sum(case when disposition = 'superseded' then 1 else 0 end) as versions_superseded
     from {{ ref('base_crm__' ~ input_name) }}
 ),
@@ -26,7 +36,8 @@ with
 {{ input_name }}_accounting as (
     select
         '{{ input_name }}' as input_name,
-        {{ input_name }}_raw.rows_in,
+        {{ input_name }}_raw.rows_in
+        + cast(coalesce({{ input_name }}_base.unreadable_lines, 0) as {{ dbt.type_bigint() }}) as rows_in,
         cast(coalesce({{ input_name }}_base.rows_kept, 0) as {{ dbt.type_bigint() }}) as rows_kept,
         cast(coalesce({{ input_name }}_base.rows_rejected, 0) as {{ dbt.type_bigint() }}) as rows_rejected,
         cast(

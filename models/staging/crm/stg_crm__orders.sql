@@ -1,3 +1,6 @@
+{#- One clear message when there is nothing to build from (macros/as_of_date_default.sql). -#}
+{{ config(post_hook="{{ crm_check_orders_usable() }}") }}
+
 with
 
 base as (

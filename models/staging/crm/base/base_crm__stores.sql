@@ -1,3 +1,7 @@
-{{ config(post_hook="{{ crm_check_rejected_share('stores') }}") }}
+{{ config(post_hook=[
+    "{{ crm_store_unparseable_lines('stores') }}",
+    "{{ crm_check_rejected_share('stores') }}",
+    "{{ crm_check_member_ids('stores') }}",
+]) }}
 
 {{ crm_validate_input('stores') }}

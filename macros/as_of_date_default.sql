@@ -1,0 +1,121 @@
+{#-
+    The default as_of_date (var as_of_date unset), and the checks that the orders
+    input can be built from (DESIGN.md section 4, docs/decisions.md "Dates").
+
+    Stray dates: a few rows dated far after the rest (a typo in the year) must not
+    move the default as_of_date, which would leave every customer "silent" and
+    the "active" stage empty. Over the distinct purchase dates in date order, the
+    first date that comes more than var stray_gap_days days after the previous
+    purchase date, and from which on the purchases are at most var
+    stray_max_share of all purchases, starts the stray tail: the default
+    as_of_date is the last purchase date before it. The stray orders are named in
+    a warning; they stay in staging.stg_crm__orders (facts after as_of_date are
+    kept, the marts ignore them), and setting var as_of_date includes them.
+-#}
+
+{% macro crm_default_as_of_date(orders) %}
+    {#- 'YYYY-MM-DD', or none when there is no purchase. Called once per run (cached by the caller). -#}
+    {% set gap_days = var('stray_gap_days') | int %}
+    {% set max_share = var('stray_max_share') | float %}
+    {% set sql %}
+        with
+
+        dates as (
+            select
+                purchase_date,
+                count(*) as purchases
+            from {{ orders }}
+            where is_purchase
+            group by purchase_date
+        ),
+
+        ranked as (
+            select
+                purchase_date,
+                lag(purchase_date) over (order by purchase_date) as previous_date,
+                sum(purchases) over (
+                    order by purchase_date desc rows between unbounded preceding and current row
+                ) as purchases_from_here,
+                sum(purchases) over () as all_purchases
+            from dates
+        ),
+
+        stray_start as (
+            select min(purchase_date) as first_stray_date
+            from ranked
+            where
+                previous_date is not null
+                and {{ dbt.datediff('previous_date', 'purchase_date', 'day') }} > {{ gap_days }}
+                and purchases_from_here <= {{ max_share }} * all_purchases
+        )
+
+        select
+            {{ dbt.cast('max(ranked.purchase_date)', dbt.type_string()) }} as latest_date,
+            {{ dbt.cast('max(case when ranked.purchase_date = stray_start.first_stray_date then ranked.previous_date end)', dbt.type_string()) }} as default_date,
+            {{ dbt.cast('max(stray_start.first_stray_date)', dbt.type_string()) }} as first_stray_date
+        from ranked
+        cross join stray_start
+    {% endset %}
+    {% set row = run_query(sql).rows[0] %}
+    {% set latest, default, first_stray = row[0], row[1], row[2] %}
+    {% if latest is none %}
+        {{ return(none) }}
+    {% endif %}
+    {% if first_stray is none %}
+        {{ return((latest | string)[:10]) }}
+    {% endif %}
+    {% set default = (default | string)[:10] %}
+    {% set stray = run_query(
+        'select order_id, ' ~ dbt.cast('purchase_date', dbt.type_string()) ~ ' from ' ~ orders
+        ~ ' where is_purchase and purchase_date >= ' ~ crm_date_literal((first_stray | string)[:10])
+        ~ ' order by purchase_date, order_id'
+    ).rows %}
+    {% set named = [] %}
+    {% for row in stray[:10] %}
+        {% do named.append(row[0] ~ ' (' ~ (row[1] | string)[:10] ~ ')') %}
+    {% endfor %}
+    {% do exceptions.warn(
+        "as_of_date defaults to " ~ default ~ ", not " ~ (latest | string)[:10] ~ ": " ~ stray | length
+        ~ " stray purchase(s) dated more than " ~ gap_days ~ " days (var stray_gap_days) after the rest are ignored: "
+        ~ named | join(', ') ~ (', ...' if stray | length > 10 else '')
+        ~ ". They stay in staging.stg_crm__orders; set var as_of_date to include them or fix their dates."
+    ) %}
+    {{ return(default) }}
+{% endmacro %}
+
+
+{% macro crm_check_orders_usable() %}
+    {#-
+        Post-hook of stg_crm__orders: one clear message, before any model downstream
+        runs, when there is nothing to build from: no purchase at all (an empty or
+        header-only file, every row rejected, no member_id, no paid status), or a var
+        as_of_date before the first purchase date.
+    -#}
+    {% if not execute %}
+        {{ return('select 1') }}
+    {% endif %}
+    {% set row = run_query(
+        'select count(*), sum(case when is_purchase then 1 else 0 end), '
+        ~ dbt.cast('min(purchase_date)', dbt.type_string()) ~ ' from ' ~ this
+    ).rows[0] %}
+    {% set kept, purchases, first_date = row[0], row[1] or 0, row[2] %}
+    {% if purchases == 0 %}
+        {{ exceptions.raise_compiler_error(
+            "raw_orders: no purchase to build from (" ~ kept ~ " orders kept; rejected rows and counts in "
+            ~ "staging.rejected_rows and staging.row_accounting). A purchase is an order with status paid, shipped "
+            ~ "or completed, a member_id and amount - refund_amount > 0: point raw_orders at your orders export."
+        ) }}
+    {% endif %}
+    {% set as_of = var('as_of_date', none) %}
+    {% if as_of is not none and (as_of | string | trim) != '' %}
+        {% set as_of = crm_parse_iso_date(as_of, 'var as_of_date') %}
+        {% if as_of < (first_date | string)[:10] %}
+            {{ exceptions.raise_compiler_error(
+                "var as_of_date = " ~ as_of ~ " is before the first purchase date in raw_orders ("
+                ~ (first_date | string)[:10] ~ "), so every mart would be empty: set as_of_date on or after it, "
+                ~ "or leave it unset (the latest purchase date)."
+            ) }}
+        {% endif %}
+    {% endif %}
+    {{ return('select 1') }}
+{% endmacro %}
