@@ -40,10 +40,11 @@ def run_dbt(
     db_path: Path,
     dbt_vars: dict[str, object] | None = None,
     timeout: int = 900,
+    env: dict[str, str] | None = None,
 ) -> DbtResult:
     """Run `dbt <args>` against its own DuckDB file, target path and log path (runs
     that share logs/dbt.log race on its rotation when they run concurrently)."""
-    env = dict(os.environ)
+    env = {**os.environ, **(env or {})}
     env["DBT_PROFILES_DIR"] = str(PROJECT_DIR / "profiles")
     env["CRM_DUCKDB_PATH"] = str(db_path)
     env["CRM_TARGET"] = "duckdb"
@@ -69,9 +70,13 @@ def run_dbt(
 
 
 def _yaml_scalar(value: object) -> str:
-    """Quote a var value for dbt's YAML --vars (single quotes, doubled inside)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    """Quote a var value for dbt's YAML --vars (single quotes, doubled inside; a mapping as a flow mapping)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
         return str(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key}: {_yaml_scalar(item)}" for key, item in value.items()) + "}"
     return "'" + str(value).replace("'", "''") + "'"
 
 
