@@ -312,14 +312,13 @@
 {% macro default__crm_file_columns(path, file_format, dialect={}) %}
     {% set columns = [] %}
     {% if file_format == 'csv' and dialect.line_rejects %}
-        {#- The first line alone, read as one text field (no sniffing). Read as latin-1, which
-            decodes any byte, so bad bytes or an overlong line further down (rejected by the
-            data read, with their line numbers) cannot fail it; the contract's column names
-            are ASCII, the same in UTF-8 and latin-1. -#}
+        {#- The first line alone, read as one text field (no sniffing). ignore_errors: bad bytes
+            or an overlong line further down (rejected by the data read, with their line
+            numbers) must not fail it. -#}
         {% set first = run_query(
             "select * from read_csv(" ~ crm_quote_path(path) ~ ", auto_detect = false, header = false, "
             ~ "columns = {'line': 'VARCHAR'}, delim = chr(31), quote = '', escape = '', ignore_errors = true, "
-            ~ "encoding = '" ~ ('utf-16' if dialect.encoding == 'utf-16' else 'latin-1') ~ "') limit 1"
+            ~ "encoding = " ~ crm_sql_string(dialect.encoding) ~ ") limit 1"
         ) %}
         {% if first.rows | length == 0 or first.rows[0][0] is none %}
             {{ return([]) }}
@@ -327,7 +326,7 @@
         {% set fields = (first.rows[0][0] | string).split(dialect.delim) %}
         {% if dialect.header %}
             {% for field in fields %}
-                {% set name = field | replace('\ufeff', '') | replace('\u00ef\u00bb\u00bf', '') | trim %}
+                {% set name = field | replace('\ufeff', '') | trim %}
                 {% if dialect.quote and name.startswith(dialect.quote) and name.endswith(dialect.quote) and name | length > 1 %}
                     {% set name = name[1:-1] | replace(dialect.quote ~ dialect.quote, dialect.quote) %}
                 {% endif %}

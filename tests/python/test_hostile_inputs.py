@@ -45,7 +45,7 @@ ERROR_RUNS: dict[str, tuple[dict[str, object], str]] = {
     "latin1": (
         {"raw_orders": str(HOSTILE / "orders_latin1.csv")},
         "Input 'orders': 1 of 2 rows rejected (50.00%), above the threshold of 1.00% (var max_rejected_share); "
-        "most are unparseable_line in column line (1 rows). Fix: lines that cannot be read: set var raw_orders_csv",
+        "most are unparseable_line in column member_id (1 rows). Fix: lines that cannot be read: set var raw_orders_csv",
     ),
     "malformed_line": (
         {"raw_orders": str(HOSTILE / "orders_malformed.csv")},

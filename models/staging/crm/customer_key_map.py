@@ -46,7 +46,7 @@ def model(dbt, session):
     dbt.config(materialized="table")
     sources = dbt.ref("customer_key_sources")  # a DuckDB relation over the view
     sources_view = f'"{dbt.this.database}"."{dbt.this.schema}"."customer_key_sources"'
-    path = Path(dbt.config.get("meta")["customer_key_map_path"])
+    path = Path(dbt.config.meta_get("customer_key_map_path"))
     salt = os.environ["CRM_CUSTOMER_KEY_SALT"].strip()
     salt_literal = "'" + (salt + "|").replace("'", "''") + "'"
     mapping = sources.query(
