@@ -15,7 +15,12 @@ with
 {{ input_name }}_raw as (
     select
         cast(coalesce(sum(case
-            when {% for column in crm_raw_input_spec(input_name).columns %}raw_input.{{ column.name }} is null and {% endfor %}true then 1
+            when
+                {%- for column in crm_raw_input_spec(input_name).columns %}
+                raw_input.{{ column.name }} is null and
+                {%- endfor %}
+                true
+                then 1
             else 1
         end), 0) as {{ dbt.type_bigint() }}) as rows_in
     from (
