@@ -287,18 +287,17 @@ class Reference:
         for start in periods(self.first_day, self.as_of, "week"):
             end = start + dt.timedelta(days=6)
             orders_count, revenue = self.orders_between(start, end)
-            trailing = self.occasions_between(end - dt.timedelta(days=REPURCHASE_WINDOW - 1), end)
-            counts = trailing.groupby("customer_id").size()
+            buyers = set(self.occasions_between(start, end)["customer_id"])
+            repeat = len(buyers & self.repeat_buyers_45d(min(end, self.as_of)))
             row = {
                 "week_start": start,
                 "week_end": end,
-                "buyers": self.occasions_between(start, end)["customer_id"].nunique(),
+                "buyers": len(buyers),
+                "repeat_buyers": repeat,
                 "orders_count": orders_count,
                 "revenue": revenue,
                 "aov": ratio(revenue, orders_count),
-                "buyers_45d": len(counts),
-                "repeat_buyers_45d": int((counts >= 2).sum()),
-                "repurchase_rate_45d": ratio(int((counts >= 2).sum()), len(counts)),
+                "repurchase_rate_45d": ratio(repeat, len(buyers)),
                 "is_complete": end <= self.as_of,
             }
             row["repurchase_rate_change"] = ratio(
@@ -314,9 +313,16 @@ class Reference:
             previous = row
         return rows
 
+    def repeat_buyers_45d(self, last_day: dt.date) -> set[str]:
+        """Customers with two or more occasions in [last_day - 44, last_day]."""
+        window = self.occasions_between(last_day - dt.timedelta(days=REPURCHASE_WINDOW - 1), last_day)
+        counts = window.groupby("customer_id").size()
+        return set(counts[counts >= 2].index)
+
     def kpi_lifecycle_weekly(self) -> list[dict]:
         lowers = [0, *RECENCY_BANDS]
         labels = [band(lower) for lower in lowers]
+        history_days = max(RECENCY_BANDS[-1], REPURCHASE_WINDOW)
         weekly_spend: dict[dt.date, dict[str, list]] = {}  # week -> customer -> [orders, revenue]
         for customer, day, amount in zip(
             self.purchases["customer_id"], self.purchases["purchase_date"], self.purchases["net_amount"]
@@ -327,29 +333,43 @@ class Reference:
         rows = []
         for start in periods(self.first_day, self.as_of, "week"):
             end = start + dt.timedelta(days=6)
+            eve = start - dt.timedelta(days=1)
             segments: dict[tuple[str, str], set[str]] = {}
-            for customer, (count, recency) in self.state_on(start - dt.timedelta(days=1)).items():
-                segments.setdefault(("new" if count == 1 else "returning", band(recency)), set()).add(customer)
+            for customer, (count, recency) in self.state_on(eve).items():
+                customer_type = "new" if count == 1 else "returning"
+                segments.setdefault((customer_type, band(recency)), set()).add(customer)
+                segments.setdefault((customer_type, "all"), set()).add(customer)
             spend = weekly_spend.get(start, {})
+            repeaters = self.repeat_buyers_45d(min(end, self.as_of))
             for customer_type in ("new", "returning"):
-                for index, label in enumerate(labels):
+                for index, label in enumerate([*labels, "all"]):
                     segment = segments.get((customer_type, label), set())
                     purchasers = segment & set(spend)
+                    repeat = purchasers & repeaters
                     orders_count = sum(spend[customer][0] for customer in purchasers)
                     revenue = sum((spend[customer][1] for customer in purchasers), Decimal("0.00"))
+                    repeat_orders = sum(spend[customer][0] for customer in repeat)
+                    repeat_revenue = sum((spend[customer][1] for customer in repeat), Decimal("0.00"))
+                    is_band = label != "all"
                     rows.append({
                         "week_start": start,
                         "week_end": end,
                         "customer_type": customer_type,
                         "recency_band": label,
-                        "recency_min_days": lowers[index],
-                        "recency_max_days": lowers[index + 1] if index + 1 < len(lowers) else None,
+                        "recency_min_days": lowers[index] if is_band else 0,
+                        "recency_max_days": lowers[index + 1] if is_band and index + 1 < len(lowers) else None,
                         "customers_at_start": len(segment),
                         "purchasers": len(purchasers),
                         "purchase_rate": ratio(len(purchasers), len(segment)),
                         "orders_count": orders_count,
                         "revenue": revenue,
                         "aov": ratio(revenue, orders_count),
+                        "repeat_buyers": len(repeat),
+                        "repurchase_rate_45d": ratio(len(repeat), len(purchasers)),
+                        "repeat_buyer_orders_count": repeat_orders,
+                        "repeat_buyer_revenue": repeat_revenue,
+                        "repeat_buyer_aov": ratio(repeat_revenue, repeat_orders),
+                        "has_full_history": eve >= self.first_day + dt.timedelta(days=history_days),
                         "is_complete": end <= self.as_of,
                     })
         return rows
@@ -379,8 +399,9 @@ class Reference:
                 "orders_count": orders_count,
                 "revenue": revenue,
                 "aov": ratio(revenue, orders_count),
-                "active_customers": active,
-                "active_customer_arpu": ratio(revenue, active),
+                "active_customer_arpu": ratio(revenue, len(counts)),
+                "trailing_active_customers": active,
+                "trailing_active_customer_arpu": ratio(revenue, active),
                 "sleeping_customers_at_start": reactivation[(start, "sleeping")]["customers_at_start"],
                 "wake_up_rate": reactivation[(start, "sleeping")]["reactivation_rate"],
                 "lost_customers_at_start": reactivation[(start, "lost")]["customers_at_start"],
