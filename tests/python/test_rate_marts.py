@@ -2,7 +2,8 @@
 
 Every row of every mart of issue 5 (cohort_retention, cohort_retention_by_channel,
 cohort_retention_by_store, cohort_retention_days, repurchase_rates,
-reactivation_rates, kpi_weekly, kpi_lifecycle_weekly, kpi_monthly) is recomputed
+reactivation_rates, kpi_weekly, kpi_lifecycle_weekly, kpi_monthly, and issue 21's
+customer_retention) is recomputed
 from the raw orders CSV with tests/python/reference.py (staging, purchases and
 occasions) and the brute-force definitions of DESIGN.md section 4 below: per period,
 per customer, by filtering dates. They share nothing with the SQL (which counts
@@ -35,6 +36,7 @@ RATES = FIXTURES_DIR / "rates"
 STAGES = ["after_sale", "active", "silent", "sleeping", "pre_churn", "lost"]
 STAGE_BOUNDARIES = [7, 45, 90, 180, 365]
 RETENTION_WINDOWS = [30, 45, 90, 180, 365]
+CUSTOMER_RETENTION_WINDOWS = [90, 180, 365]
 RECENCY_BANDS = [45, 90, 140]
 REPURCHASE_WINDOW = 45
 ACTIVE_WINDOW = 365
@@ -374,6 +376,41 @@ class Reference:
                     })
         return rows
 
+    def customer_retention(self) -> list[dict]:
+        """The seed's retention rate: base = buyers of the period from their last occasion
+        in it; retained = another occasion within N days (DESIGN.md section 4)."""
+        rows = []
+        for grain in ("month", "week"):
+            for start in periods(self.first_day, self.as_of, grain):
+                end = period_end(start, grain)
+                in_period = self.occasions_between(start, end)
+                last_in_period = in_period.groupby("customer_id")["purchase_date"].max().to_dict()
+                for customer_type in ("all", "new", "returning"):
+                    base = [
+                        customer for customer in last_in_period
+                        if customer_type == "all"
+                        or (customer_type == "new") == (self.first_purchase[customer] >= start)
+                    ]
+                    for window in CUSTOMER_RETENTION_WINDOWS:
+                        retained = 0
+                        for customer in base:
+                            last = last_in_period[customer]
+                            retained += any(
+                                last < day <= last + dt.timedelta(days=window)
+                                for day in self.dates_by_customer[customer]
+                            )
+                        rows.append({
+                            "period_grain": grain,
+                            "period_start": start,
+                            "customer_type": customer_type,
+                            "window_days": window,
+                            "base_customers": len(base),
+                            "retained_customers": retained,
+                            "retention_rate": ratio(retained, len(base)),
+                            "is_complete": end + dt.timedelta(days=window) <= self.as_of,
+                        })
+        return rows
+
     def kpi_monthly(self) -> list[dict]:
         reactivation = {(row["period_start"], row["from_stage"]): row for row in self.reactivation_rates()}
         cohorts: dict[dt.date, set[str]] = {}
@@ -473,6 +510,11 @@ def check_all_marts(connection: duckdb.DuckDBPyConnection, ref: Reference, grain
         ("marts.kpi_weekly", ref.kpi_weekly(), ["week_start"]),
         ("marts.kpi_lifecycle_weekly", ref.kpi_lifecycle_weekly(), ["week_start", "customer_type", "recency_band"]),
         ("marts.kpi_monthly", ref.kpi_monthly(), ["month_start"]),
+        (
+            "marts.customer_retention",
+            ref.customer_retention(),
+            ["period_grain", "period_start", "customer_type", "window_days"],
+        ),
     ]
     for relation, expected, keys in checks:
         assert_rows_equal(fetch(connection, relation), expected, keys, relation)
