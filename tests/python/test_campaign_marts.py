@@ -816,3 +816,54 @@ def test_marts_expose_no_pii(warehouse) -> None:
     """).fetchall()
     assert len({table for table, _ in columns}) == 6
     assert not [c for c in columns if c[1] in ("email", "phone", "name", "birth_date")]
+
+
+def test_campaign_reactivation_recomputed(demo: Demo, warehouse) -> None:
+    """The seed's wake-up and activation rates: contacts whose stage the day before the
+    contact was sleeping / lost, their response rate per group, lift and incremental
+    responders, per campaign and per month of contact (pooled over campaigns)."""
+    rate_of = {"sleeping": "wake_up_rate", "lost": "activation_rate"}
+    counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 1])  # t, t resp, c, c resp, complete
+    keys = set()
+    for contact in demo.contacts:
+        month = contact["contact_date"].replace(day=1)
+        keys |= {("campaign", contact["campaign_id"], None), ("month", None, month)}
+        _, stage = lifecycle_as_of(demo, contact["member_id"], contact["contact_date"] - DAY)
+        if stage not in rate_of:
+            continue
+        window = demo.campaigns.get(contact["campaign_id"], {"window": 30})["window"]
+        complete = contact["contact_date"] + dt.timedelta(days=window) <= demo.as_of
+        responded = response(demo, contact)[0]
+        for key in (("campaign", contact["campaign_id"], None), ("month", None, month)):
+            entry = counts[(*key, rate_of[stage])]
+            offset = 0 if contact["group_name"] == "treatment" else 2
+            entry[offset] += 1
+            entry[offset + 1] += responded
+            entry[4] = min(entry[4], int(complete))
+    expected = {}
+    for key in keys:
+        for rate_name in ("wake_up_rate", "activation_rate"):
+            treated, treated_responders, held, held_responders, complete = counts[(*key, rate_name)]
+            treatment_rate = treated_responders / treated if treated else None
+            control_rate = held_responders / held if held else None
+            lift = treatment_rate - control_rate if treatment_rate is not None and control_rate is not None else None
+            expected[(*key, rate_name)] = {
+                "treatment_contacts": treated, "treatment_responders": treated_responders,
+                "treatment_rate": treatment_rate, "control_contacts": held, "control_responders": held_responders,
+                "control_rate": control_rate, "has_control_group": held > 0, "lift": lift,
+                "incremental_responders": None if lift is None else lift * treated,
+                "is_window_complete": bool(complete),
+            }
+    rows = fetch(warehouse, "select * from marts.campaign_reactivation")
+    actual = {
+        (row["grain"], row["campaign_id"], date_of(row["contact_month"]) if row["contact_month"] else None,
+         row["rate_name"]): row
+        for row in rows
+    }
+    assert len(actual) == len(rows)
+    assert set(actual) == set(expected), set(actual) ^ set(expected)
+    for key, want in expected.items():
+        for column, value in want.items():
+            assert close(actual[key][column], value), (key, column, actual[key][column], value)
+    # the demo's reactivation campaigns do wake sleeping customers up
+    assert any(want["treatment_responders"] > 0 for key, want in expected.items() if key[3] == "wake_up_rate")

@@ -17,9 +17,9 @@ occasions as (
     select * from {{ ref('int_purchase_occasions_grouped') }}
 ),
 
-{#- previous_purchase_date grows with occasion_number, so within a customer-week the
+{# previous_purchase_date grows with occasion_number, so within a customer-week the
     smallest one belongs to the week's first occasion (the latest before the week)
-    and the largest to its last occasion (the one before the week's last). -#}
+    and the largest to its last occasion (the one before the week's last). #}
 weekly as (
     select
         customer_id,
@@ -52,6 +52,13 @@ dated as (
     from weekly
 ),
 
+windowed as (
+    select
+        *,
+        {{ crm_customer_add_days(-(window_days - 1), 'window_end_date') }} as window_start_date
+    from dated
+),
+
 final as (
     select
         customer_id,
@@ -64,14 +71,14 @@ final as (
         previous_purchase_date,
         {{ crm_customer_type('first_occasion_number - 1') }} as customer_type_at_start,
         cast(
-            {{ dbt.datediff('previous_purchase_date', 'week_eve', 'day') }} as {{ dbt.type_int() }}
+            {{ dbt.datediff('previous_purchase_date', 'week_eve', 'day') }}
+            as {{ dbt.type_int() }}
         ) as recency_days_at_start,
         coalesce(
-            last_purchase_date >= {{ crm_customer_add_days(-(window_days - 1), 'window_end_date') }}
-            and last_previous_purchase_date >= {{ crm_customer_add_days(-(window_days - 1), 'window_end_date') }},
+            last_purchase_date >= window_start_date and last_previous_purchase_date >= window_start_date,
             false
         ) as is_repeat_buyer
-    from dated
+    from windowed
 )
 
 select * from final

@@ -54,7 +54,7 @@ buyer_years as (
         {{ crm_fiscal_year('purchase_date') }}
 ),
 
-{#- One row when the fiscal year holding as_of_date is incomplete, none otherwise. -#}
+{# One row when the fiscal year holding as_of_date is incomplete, none otherwise. #}
 ytd_bounds as (
     select current_years.current_year
     from (
@@ -113,17 +113,15 @@ grouped as (
         fiscal_year,
         first_fiscal_year,
         previous_fiscal_year,
-        cast(first_fiscal_year as {{ dbt.type_int() }}) as first_fiscal_year,
-        cast(previous_fiscal_year as {{ dbt.type_int() }}) as previous_fiscal_year,
+        occasions_count,
+        orders_count,
+        revenue,
         case
             when fiscal_year = first_fiscal_year then 'new'
             when previous_fiscal_year = fiscal_year - 1 and first_fiscal_year = fiscal_year - 1 then 'retained_new'
             when previous_fiscal_year = fiscal_year - 1 then 'retained_returning'
             else 'reactivated'
-        end as customer_group,
-        occasions_count,
-        orders_count,
-        revenue
+        end as customer_group
     from histories
 ),
 

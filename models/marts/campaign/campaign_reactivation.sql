@@ -129,10 +129,10 @@ final as (
         control_contacts,
         control_responders,
         control_rate,
+        is_window_complete,
         control_contacts > 0 as has_control_group,
         treatment_rate - control_rate as lift,
-        (treatment_rate - control_rate) * treatment_contacts as incremental_responders,
-        is_window_complete
+        (treatment_rate - control_rate) * treatment_contacts as incremental_responders
     from rated
 )
 

@@ -86,8 +86,6 @@ final as (
         monthly_orders.aov,
         monthly_arpu.active_customer_arpu,
         trailing_active.buyers as trailing_active_customers,
-        cast(monthly_orders.revenue as double) / nullif(trailing_active.buyers, 0)
-            as trailing_active_customer_arpu,
         retention_pivoted.retention_rate_3m,
         retention_pivoted.retention_rate_6m,
         retention_pivoted.retention_rate_12m,
@@ -95,7 +93,9 @@ final as (
         reactivation_pivoted.wake_up_rate,
         reactivation_pivoted.lost_customers_at_start,
         reactivation_pivoted.win_back_rate,
-        monthly_orders.is_complete
+        monthly_orders.is_complete,
+        cast(monthly_orders.revenue as double) / nullif(trailing_active.buyers, 0)
+            as trailing_active_customer_arpu
     from monthly_orders
     inner join buyers_pivoted
         on monthly_orders.period_start = buyers_pivoted.period_start

@@ -31,13 +31,13 @@ joined as (
     select
         weekly_orders.period_start as week_start,
         weekly_orders.period_end as week_end,
-        coalesce(weekly_buyers.buyers, 0) as buyers,
-        coalesce(weekly_buyers.repeat_buyers, 0) as repeat_buyers,
         weekly_orders.orders_count,
         weekly_orders.revenue,
         weekly_orders.aov,
-        cast(weekly_buyers.repeat_buyers as double) / nullif(weekly_buyers.buyers, 0) as repurchase_rate_45d,
-        weekly_orders.is_complete
+        weekly_orders.is_complete,
+        coalesce(weekly_buyers.buyers, 0) as buyers,
+        coalesce(weekly_buyers.repeat_buyers, 0) as repeat_buyers,
+        cast(weekly_buyers.repeat_buyers as double) / nullif(weekly_buyers.buyers, 0) as repurchase_rate_45d
     from weekly_orders
     left join weekly_buyers
         on weekly_orders.period_start = weekly_buyers.week_start
