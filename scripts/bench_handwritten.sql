@@ -438,7 +438,7 @@ weekly as (
 customer_weeks as (
     select
         customer_id,
-        date_trunc('week', purchase_date) as week_start,
+        cast(date_trunc('week', purchase_date) as date) as week_start,
         max(purchase_date) as last_date,
         max(previous_purchase_date) as previous_date
     from occasions

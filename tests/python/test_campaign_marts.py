@@ -856,7 +856,7 @@ def test_campaign_reactivation_recomputed(demo: Demo, warehouse) -> None:
             }
     rows = fetch(warehouse, "select * from marts.campaign_reactivation")
     actual = {
-        (row["grain"], row["campaign_id"], date_of(row["contact_month"]) if row["contact_month"] else None,
+        (row["grain"], row["campaign_id"], None if pd.isna(row["contact_month"]) else date_of(row["contact_month"]),
          row["rate_name"]): row
         for row in rows
     }
