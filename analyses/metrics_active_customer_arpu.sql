@@ -1,5 +1,5 @@
-{#- Analyst example: quarterly revenue per active customer (an occasion in the trailing
-    365 days up to the quarter's last day) of each store, with the active_customer_arpu
+{#- Analyst example: quarterly active-customer ARPU (the quarter's revenue / the
+    customers who bought in the quarter) of each store, with the active_customer_arpu
     macro on a relation of orders (orders_column none: each row is one order). -#}
 
 with
@@ -20,7 +20,7 @@ purchases_by_store as (
 
 arpu as (
     {{ active_customer_arpu(
-        'purchases_by_store', 'quarter', 365, partition_by=['store_id'], amount_column='net_amount', orders_column=none
+        'purchases_by_store', 'quarter', partition_by=['store_id'], amount_column='net_amount', orders_column=none
     ) | indent(4) }}
 ),
 

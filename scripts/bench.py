@@ -69,8 +69,9 @@ CORE_COLUMNS: dict[str, dict[str, list[str]]] = {
         "keys": ["customer_id"],
         "columns": ["first_purchase_date", "last_purchase_date", "recency_days", "frequency", "orders_count",
                     "monetary", "r_score", "f_score", "m_score", "rfm_cell", "rfm_segment", "value_tier",
-                    "avg_purchase_interval_days", "overdue_ratio", "purchase_cycle_status", "member_tier"],
-        "floats": ["avg_purchase_interval_days", "overdue_ratio"],
+                    "purchase_cycle_days", "avg_purchase_interval_days", "overdue_ratio", "purchase_cycle_status",
+                    "member_tier"],
+        "floats": ["purchase_cycle_days", "avg_purchase_interval_days", "overdue_ratio"],
     },
     "customer_lifecycle": {
         "keys": ["customer_id"],
@@ -85,7 +86,7 @@ CORE_COLUMNS: dict[str, dict[str, list[str]]] = {
     },
     "kpi_weekly": {
         "keys": ["week_start"],
-        "columns": ["week_end", "buyers", "orders_count", "revenue", "aov", "buyers_45d", "repeat_buyers_45d",
+        "columns": ["week_end", "buyers", "repeat_buyers", "orders_count", "revenue", "aov",
                     "repurchase_rate_45d", "repurchase_rate_change", "aov_change", "combined_change",
                     "is_complete"],
         "floats": ["aov", "repurchase_rate_45d", "repurchase_rate_change", "aov_change", "combined_change"],

@@ -115,7 +115,8 @@ select
     count(*) as occasions_count,
     sum(orders_count) as orders_count,
     sum(net_amount) as monetary,
-    coalesce(sum(net_amount) filter (where purchase_date > (select as_of_date - 365 from params)), 0) as tier_spend
+    coalesce(sum(net_amount) filter (where purchase_date > (select as_of_date - 365 from params)), 0) as tier_spend,
+    count(*) filter (where purchase_date > (select as_of_date - 365 from params)) as occasions_365d
 from occasions
 group by customer_id;
 
@@ -193,7 +194,8 @@ select
         when scored.occasions_count >= 2
             then (scored.last_purchase_date - scored.first_purchase_date) / (scored.occasions_count - 1)
     end as avg_purchase_interval_days,
-    scored.recency_days / nullif(avg_purchase_interval_days, 0) as overdue_ratio,
+    case when scored.occasions_365d >= 2 then 365.0 / scored.occasions_365d end as purchase_cycle_days,
+    scored.recency_days / purchase_cycle_days as overdue_ratio,
     case
         when overdue_ratio is null then 'not_applicable'
         when overdue_ratio <= 1 then 'on_cycle'
@@ -328,7 +330,7 @@ select
         as lifecycle_segment,
     recency_days,
     case
-        when referred_customers >= 1 then 'advocate'
+        when occasions_count >= 2 and referred_customers >= 1 then 'advocate'
         when occasions_count >= 2 and referred_members >= 1 then 'supporter'
         when occasions_count >= 2 then 'repeat_customer'
         when occasions_count = 1 then 'purchaser'
@@ -406,8 +408,8 @@ cross join params
 left join activity
     on grid.cohort_start = activity.cohort_start and grid.period_start = activity.period_start;
 
--- Weekly KPIs, with the 45-day repurchase rate at each week's Sunday from +1 / -1
--- changes at occasion dates (a change counts from the first Sunday on or after it).
+-- Weekly KPIs, with the seed's 45-day repurchase rate: the week's buyers with two or
+-- more occasions in the 45 days ending on the week's Sunday (or as_of_date).
 create or replace table hand.kpi_weekly as
 with
 
@@ -431,33 +433,25 @@ weekly as (
     group by 1
 ),
 
-spans as (
+-- The week's buyers, each with the last occasion of the week and the one before it:
+-- a repeat buyer has both in [e - 44, e], e = Sunday or as_of_date.
+customer_weeks as (
     select
-        purchase_date,
-        least(coalesce(next_purchase_date, purchase_date + 45), purchase_date + 45) as buyer_end,
-        case
-            when previous_purchase_date is not null
-                then least(coalesce(next_purchase_date, previous_purchase_date + 45), previous_purchase_date + 45)
-        end as repeat_end
+        customer_id,
+        cast(date_trunc('week', purchase_date) as date) as week_start,
+        max(purchase_date) as last_date,
+        max(previous_purchase_date) as previous_date
     from occasions
+    group by 1, 2
 ),
 
-changes as (
-    select purchase_date as change_date, 1 as buyer_change, 0 as repeat_change from spans
-    union all
-    select buyer_end, -1, 0 from spans
-    union all
-    select purchase_date, 0, 1 from spans where repeat_end > purchase_date
-    union all
-    select repeat_end, 0, -1 from spans where repeat_end > purchase_date
-),
-
-weekly_changes as (
+repeaters as (
     select
-        date_trunc('week', change_date) as week_start,
-        sum(buyer_change) as buyer_change,
-        sum(repeat_change) as repeat_change
-    from changes
+        week_start,
+        count(*) filter (
+            where previous_date >= least(cast(week_start + 6 as date), (select as_of_date from params)) - 44
+        ) as repeat_buyers
+    from customer_weeks
     group by 1
 ),
 
@@ -466,20 +460,19 @@ joined as (
         weeks.week_start,
         cast(weeks.week_start + 6 as date) as week_end,
         coalesce(weekly.buyers, 0) as buyers,
+        coalesce(repeaters.repeat_buyers, 0) as repeat_buyers,
         coalesce(weekly.orders_count, 0) as orders_count,
         coalesce(weekly.revenue, 0) as revenue,
-        weekly.revenue / nullif(weekly.orders_count, 0) as aov,
-        sum(coalesce(weekly_changes.buyer_change, 0)) over (order by weeks.week_start) as buyers_45d,
-        sum(coalesce(weekly_changes.repeat_change, 0)) over (order by weeks.week_start) as repeat_buyers_45d
+        weekly.revenue / nullif(weekly.orders_count, 0) as aov
     from weeks
     left join weekly on weeks.week_start = weekly.week_start
-    left join weekly_changes on weeks.week_start = weekly_changes.week_start
+    left join repeaters on weeks.week_start = repeaters.week_start
 ),
 
 rated as (
     select
         *,
-        repeat_buyers_45d / nullif(buyers_45d, 0) as repurchase_rate_45d
+        repeat_buyers / nullif(buyers, 0) as repurchase_rate_45d
     from joined
 )
 
@@ -487,11 +480,10 @@ select
     week_start,
     week_end,
     buyers,
+    repeat_buyers,
     orders_count,
     revenue,
     cast(aov as double) as aov,
-    buyers_45d,
-    repeat_buyers_45d,
     repurchase_rate_45d,
     repurchase_rate_45d / nullif(lag(repurchase_rate_45d) over (order by week_start), 0) as repurchase_rate_change,
     aov / nullif(lag(aov) over (order by week_start), 0) as aov_change,

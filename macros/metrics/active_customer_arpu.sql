@@ -1,16 +1,17 @@
 {#-
-    Active-customer ARPU per period on any relation of purchases or occasions:
-    active_customers = customers with >= 1 occasion in the trailing
-    `active_window_days` days up to the period's last day; revenue = net money of the
-    period's orders; active_customer_arpu = revenue / active_customers (null when 0).
-    One row per period of `period_grain` from the first occasion's period to the period
-    holding as_of_date. Columns: partition columns, period_grain, period_start,
-    period_end, active_customers, revenue, active_customer_arpu, is_complete.
+    Active-customer ARPU (活跃客户ARPU, DESIGN.md section 4) per period on any relation
+    of purchases or occasions: active_customers = customers with >= 1 purchase
+    occasion in the period; revenue = net money of the period's orders;
+    active_customer_arpu = revenue / active_customers (null when 0). One row per period
+    of `period_grain` from the first occasion's period to the period holding
+    as_of_date. Columns: partition columns, period_grain, period_start, period_end,
+    active_customers, revenue, active_customer_arpu, is_complete.
+    (Revenue per customer active in a trailing window is another metric: divide by the
+    buyers of repurchase_rate(..., window_days=N) instead.)
 -#}
 {% macro active_customer_arpu(
     relation,
     period_grain='month',
-    active_window_days=365,
     partition_by=[],
     customer_column='customer_id',
     date_column='purchase_date',
@@ -20,14 +21,14 @@
     prepared=false
 ) %}
     {{- return(adapter.dispatch('active_customer_arpu', 'crm_warehouse')(
-        relation, period_grain, active_window_days, partition_by, customer_column, date_column,
+        relation, period_grain, partition_by, customer_column, date_column,
         amount_column, orders_column, as_of_date, prepared
     )) -}}
 {% endmacro %}
 
 
 {% macro default__active_customer_arpu(
-    relation, period_grain, active_window_days, partition_by, customer_column, date_column,
+    relation, period_grain, partition_by, customer_column, date_column,
     amount_column, orders_column, as_of_date, prepared
 ) %}
     {%- set parts = [partition_by] if partition_by is string else (partition_by or []) | list -%}
@@ -40,9 +41,9 @@
         ) | indent(8) }}
     ),
 
-    arpu__active as (
+    arpu__buyers as (
         {{ repurchase_rate(
-            relation, period_grain, active_window_days | int, none, false, parts,
+            relation, period_grain, none, none, false, parts,
             customer_column, date_column, as_of_date, prepared
         ) | indent(8) }}
     ),
@@ -55,17 +56,17 @@
             arpu__revenue.period_grain,
             arpu__revenue.period_start,
             arpu__revenue.period_end,
-            arpu__active.buyers as active_customers,
+            arpu__buyers.buyers as active_customers,
             arpu__revenue.revenue,
-            cast(arpu__revenue.revenue as double) / nullif(arpu__active.buyers, 0) as active_customer_arpu,
+            cast(arpu__revenue.revenue as double) / nullif(arpu__buyers.buyers, 0) as active_customer_arpu,
             arpu__revenue.is_complete
         from arpu__revenue
-        inner join arpu__active
+        inner join arpu__buyers
             on
                 {% for column in parts -%}
-                arpu__revenue.{{ column }} = arpu__active.{{ column }} and
+                arpu__revenue.{{ column }} = arpu__buyers.{{ column }} and
                 {% endfor -%}
-                arpu__revenue.period_end = arpu__active.at_date
+                arpu__revenue.period_start = arpu__buyers.period_start
     )
 
     select * from arpu__final

@@ -1,5 +1,6 @@
-{#- active_customer_arpu on the hand-made orders (as_of_date 2024-01-14) with a 30-day
-    and a 365-day active window, compared with the hand-computed expected seed. -#}
+{#- active_customer_arpu on the hand-made orders (as_of_date 2024-01-14; an order after
+    it is ignored) per month and per quarter, compared with the hand-computed expected
+    seed: the base is the period's buyers. -#}
 {%- set as_of = crm_date_literal('2024-01-14') -%}
 
 with
@@ -12,29 +13,29 @@ expected as (
     select * from {{ ref('metric_cases_expected_arpu') }}
 ),
 
+month_cases as (
+    select * from cases
+    where case_id in ('year_end', 'zero')
+),
+
 year_end_case as (
     select * from cases
     where case_id = 'year_end'
 ),
 
-zero_case as (
-    select * from cases
-    where case_id = 'zero'
-),
-
-window_30 as (
-    {{ active_customer_arpu('year_end_case', 'month', 30, ['case_id'], orders_column=none, as_of_date=as_of)
+by_month as (
+    {{ active_customer_arpu('month_cases', 'month', ['case_id'], orders_column=none, as_of_date=as_of)
         | indent(4) }}
 ),
 
-window_365 as (
-    {{ active_customer_arpu('zero_case', 'month', 365, ['case_id'], orders_column=none, as_of_date=as_of)
+by_quarter as (
+    {{ active_customer_arpu('year_end_case', 'quarter', ['case_id'], orders_column=none, as_of_date=as_of)
         | indent(4) }}
 ),
 
 actual as (
     select
-        'window_30' as call_id,
+        'month' as call_id,
         case_id,
         period_grain,
         period_start,
@@ -42,10 +43,10 @@ actual as (
         revenue,
         active_customer_arpu,
         is_complete
-    from window_30
+    from by_month
     union all
     select
-        'window_365' as call_id,
+        'quarter' as call_id,
         case_id,
         period_grain,
         period_start,
@@ -53,7 +54,7 @@ actual as (
         revenue,
         active_customer_arpu,
         is_complete
-    from window_365
+    from by_quarter
 ),
 
 final as (

@@ -92,6 +92,7 @@ class Demo:
     contacts: list[dict[str, object]]  # contact_date <= as_of
     members: dict[str, dict[str, object]]
     events: pd.DataFrame
+    purchases: dict[str, list[tuple[dt.datetime, dt.date, Decimal]]]  # customer -> (time, date, net)
 
     def occasions_between(self, customer: str, first: dt.date, last: dt.date) -> list[tuple[dt.date, int, Decimal]]:
         rows = self.history.get(customer, [])
@@ -113,6 +114,10 @@ def demo() -> Demo:
     history: dict[str, list[tuple[dt.date, int, Decimal]]] = defaultdict(list)
     for row in reference.occasions(bought).itertuples(index=False):
         history[row.customer_id].append((row.purchase_date, int(row.orders_count), Decimal(row.net_amount)))
+    purchases: dict[str, list[tuple[dt.datetime, dt.date, Decimal]]] = defaultdict(list)
+    for row in bought.itertuples(index=False):
+        purchase_time = row.paid_at if row.paid_at is not None else row.ordered_at
+        purchases[row.customer_id].append((purchase_time, row.purchase_date, Decimal(row.net_amount)))
 
     campaigns = {}
     for row in reference.read_raw_csv(SEEDS_DIR / "raw_campaigns.csv").to_dict("records"):
@@ -126,7 +131,8 @@ def demo() -> Demo:
 
     contacts = []
     for row in reference.read_raw_csv(SEEDS_DIR / "raw_campaign_contacts.csv").to_dict("records"):
-        contact_date = _timestamp(row["contacted_at"]).date()
+        contacted_at = _timestamp(row["contacted_at"])  # a date alone is 00:00
+        contact_date = contacted_at.date()
         if contact_date > as_of:
             continue
         attended = row["attended"]
@@ -135,6 +141,7 @@ def demo() -> Demo:
             "member_id": row["member_id"],
             "group_name": (row["group_name"] or "treatment").lower(),
             "contact_date": contact_date,
+            "contacted_at": contacted_at,
             "attended": None if attended is None else attended.lower() == "true",
         })
 
@@ -152,7 +159,7 @@ def demo() -> Demo:
 
     events = reference.read_raw_csv(SEEDS_DIR / "raw_member_events.csv")
     events["occurred_at"] = events["occurred_at"].map(_timestamp)
-    return Demo(as_of, kept, dict(history), campaigns, contacts, members, events)
+    return Demo(as_of, kept, dict(history), campaigns, contacts, members, events, dict(purchases))
 
 
 def fetch(connection: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, object]]:
@@ -283,11 +290,15 @@ def rfm_snapshot(demo: Demo, day: dt.date) -> dict[str, tuple[str, str]]:
 
 
 def response(demo: Demo, contact: dict[str, object]) -> tuple[bool, int, Decimal]:
-    """(responded, orders, revenue) of a contact: purchases in [contact date, + window]."""
+    """(responded, orders, revenue) of a contact: purchases made at or after contacted_at
+    (time = paid_at, else ordered_at) dated on or before contact date + window."""
     window = demo.campaigns.get(contact["campaign_id"], {"window": 30})["window"]
-    rows = demo.occasions_between(contact["member_id"], contact["contact_date"],
-                                  contact["contact_date"] + dt.timedelta(days=window))
-    return bool(rows), sum(row[1] for row in rows), sum((row[2] for row in rows), Decimal("0"))
+    last_day = contact["contact_date"] + dt.timedelta(days=window)
+    rows = [
+        row for row in demo.purchases.get(contact["member_id"], [])
+        if row[0] >= contact["contacted_at"] and row[1] <= last_day
+    ]
+    return bool(rows), len(rows), sum((row[2] for row in rows), Decimal("0"))
 
 
 @dataclass
@@ -380,17 +391,39 @@ def grouped_contacts(demo: Demo, key) -> dict[tuple, Group]:
     return groups
 
 
-def test_counts_match_generator_truth(performance) -> None:
+def date_rule_only_responders(demo: Demo, campaign_id: str, group_name: str) -> int:
+    """Contacts the generator counts as responders (its truth file's response_rule: any
+    purchase from the contact date on) that the warehouse does not, because their only
+    purchases in the window on the contact day were made before the contact time."""
+    window = demo.campaigns.get(campaign_id, {"window": 30})["window"]
+    count = 0
+    for contact in demo.contacts:
+        if contact["campaign_id"] != campaign_id or contact["group_name"] != group_name:
+            continue
+        by_date = demo.occasions_between(contact["member_id"], contact["contact_date"],
+                                         contact["contact_date"] + dt.timedelta(days=window))
+        count += bool(by_date) and not response(demo, contact)[0]
+    return count
+
+
+def test_counts_match_generator_truth(demo: Demo, performance) -> None:
+    """The generator's truth counts responders by date; the warehouse counts purchases
+    made at or after contacted_at: the two differ exactly by the same-day purchases
+    made before the contact."""
     for campaign in TRUTH["campaigns"]:
         campaign_id = campaign["campaign_id"]
         treatment = performance[(campaign_id, "treatment")]
         assert treatment["contacted"] == campaign["audience_treatment"], campaign_id
-        assert treatment["responders"] == campaign["responders_treatment"], campaign_id
+        assert treatment["responders"] + date_rule_only_responders(demo, campaign_id, "treatment") == campaign[
+            "responders_treatment"
+        ], campaign_id
         assert treatment["has_control_group"] == campaign["has_control_group"], campaign_id
         if campaign["has_control_group"]:
             control = performance[(campaign_id, "control")]
             assert control["contacted"] == campaign["audience_control"], campaign_id
-            assert control["responders"] == campaign["responders_control"], campaign_id
+            assert control["responders"] + date_rule_only_responders(demo, campaign_id, "control") == campaign[
+                "responders_control"
+            ], campaign_id
         else:
             assert (campaign_id, "control") not in performance
         if campaign["attended_treatment"] is not None:
@@ -652,9 +685,10 @@ def universe(demo: Demo) -> dict[str, Member]:
             share = (len(ascending) - bisect.bisect_left(ascending, monetary[member])) / len(ascending)
             value_tier = next((tier for cut, tier in VALUE_TIER_CUTS if share <= cut), "low")
             rows = demo.occasions_until(member, demo.as_of)
-            if len(rows) >= 2:
-                interval = (rows[-1][0] - rows[0][0]).days / (len(rows) - 1)
-                ratio = (demo.as_of - rows[-1][0]).days / interval
+            # the seed's purchase cycle: 365 / occasions in (as_of - 365, as_of], 2+ there
+            trailing_year = [row for row in rows if row[0] > demo.as_of - dt.timedelta(days=365)]
+            if len(trailing_year) >= 2:
+                ratio = (demo.as_of - rows[-1][0]).days / (365 / len(trailing_year))
                 cycle = "on_cycle" if ratio <= 1 else "overdue" if ratio <= 2 else "alert"
         result[member] = Member(customer_type, stage, bool(attributes and attributes["sms_opt_in"]),
                                 bool(attributes and attributes["email_opt_in"]), attributes is not None,
@@ -782,3 +816,54 @@ def test_marts_expose_no_pii(warehouse) -> None:
     """).fetchall()
     assert len({table for table, _ in columns}) == 6
     assert not [c for c in columns if c[1] in ("email", "phone", "name", "birth_date")]
+
+
+def test_campaign_reactivation_recomputed(demo: Demo, warehouse) -> None:
+    """The seed's wake-up and activation rates: contacts whose stage the day before the
+    contact was sleeping / lost, their response rate per group, lift and incremental
+    responders, per campaign and per month of contact (pooled over campaigns)."""
+    rate_of = {"sleeping": "wake_up_rate", "lost": "activation_rate"}
+    counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 1])  # t, t resp, c, c resp, complete
+    keys = set()
+    for contact in demo.contacts:
+        month = contact["contact_date"].replace(day=1)
+        keys |= {("campaign", contact["campaign_id"], None), ("month", None, month)}
+        _, stage = lifecycle_as_of(demo, contact["member_id"], contact["contact_date"] - DAY)
+        if stage not in rate_of:
+            continue
+        window = demo.campaigns.get(contact["campaign_id"], {"window": 30})["window"]
+        complete = contact["contact_date"] + dt.timedelta(days=window) <= demo.as_of
+        responded = response(demo, contact)[0]
+        for key in (("campaign", contact["campaign_id"], None), ("month", None, month)):
+            entry = counts[(*key, rate_of[stage])]
+            offset = 0 if contact["group_name"] == "treatment" else 2
+            entry[offset] += 1
+            entry[offset + 1] += responded
+            entry[4] = min(entry[4], int(complete))
+    expected = {}
+    for key in keys:
+        for rate_name in ("wake_up_rate", "activation_rate"):
+            treated, treated_responders, held, held_responders, complete = counts[(*key, rate_name)]
+            treatment_rate = treated_responders / treated if treated else None
+            control_rate = held_responders / held if held else None
+            lift = treatment_rate - control_rate if treatment_rate is not None and control_rate is not None else None
+            expected[(*key, rate_name)] = {
+                "treatment_contacts": treated, "treatment_responders": treated_responders,
+                "treatment_rate": treatment_rate, "control_contacts": held, "control_responders": held_responders,
+                "control_rate": control_rate, "has_control_group": held > 0, "lift": lift,
+                "incremental_responders": None if lift is None else lift * treated,
+                "is_window_complete": bool(complete),
+            }
+    rows = fetch(warehouse, "select * from marts.campaign_reactivation")
+    actual = {
+        (row["grain"], row["campaign_id"], None if pd.isna(row["contact_month"]) else date_of(row["contact_month"]),
+         row["rate_name"]): row
+        for row in rows
+    }
+    assert len(actual) == len(rows)
+    assert set(actual) == set(expected), set(actual) ^ set(expected)
+    for key, want in expected.items():
+        for column, value in want.items():
+            assert close(actual[key][column], value), (key, column, actual[key][column], value)
+    # the demo's reactivation campaigns do wake sleeping customers up
+    assert any(want["treatment_responders"] > 0 for key, want in expected.items() if key[3] == "wake_up_rate")

@@ -203,6 +203,9 @@ def build_expected(
         monetary = Decimal("0.00") if group is None else sum(group["net_amount"], Decimal("0.00"))
         recency = (as_of - customer_dates[-1]).days
         interval = None
+        # the seed's cycle: 365 / occasions in (as_of - 365, as_of], for 2+ occasions there
+        trailing_year = sum(1 for day in customer_dates if day > as_of - dt.timedelta(days=365))
+        cycle = 365 / trailing_year if trailing_year >= 2 else None
         if frequency >= 2:
             window_dates = sorted(group["purchase_date"])
             interval = (window_dates[-1] - window_dates[0]).days / (frequency - 1)
@@ -215,6 +218,7 @@ def build_expected(
             "frequency": frequency,
             "orders_count": orders_count,
             "monetary": monetary,
+            "purchase_cycle_days": cycle,
             "avg_purchase_interval_days": interval,
         })
     rfm = pd.DataFrame(rows)
@@ -250,7 +254,7 @@ def build_expected(
         tiers.append(next((name for cut, name in VALUE_TIER_CUTS if cume_dist <= cut), "low"))
     rfm["value_tier"] = tiers
     overdue = [
-        None if row["avg_purchase_interval_days"] is None else row["recency_days"] / row["avg_purchase_interval_days"]
+        None if row["purchase_cycle_days"] is None else row["recency_days"] / row["purchase_cycle_days"]
         for row in rows
     ]
     rfm["overdue_ratio"] = overdue
@@ -321,7 +325,7 @@ def build_expected(
             customer_type = "new" if count == 1 else "returning"
             recency = (as_of - dates[customer][-1]).days
             stage = stage_of(recency)
-        if referred_customers[customer] >= 1:
+        if count >= 2 and referred_customers[customer] >= 1:  # the ladder is cumulative
             loyalty = "advocate"
         elif count >= 2 and referred[customer] >= 1:
             loyalty = "supporter"
@@ -376,8 +380,8 @@ def compare(actual: pd.DataFrame, expected: pd.DataFrame, columns: list[str], wh
 
 RFM_COLUMNS = [
     "first_purchase_date", "last_purchase_date", "recency_days", "frequency", "orders_count", "monetary",
-    "r_score", "f_score", "m_score", "rfm_cell", "rfm_segment", "value_tier", "avg_purchase_interval_days",
-    "overdue_ratio", "purchase_cycle_status", "member_tier", "member_tier_spend", "next_tier",
+    "r_score", "f_score", "m_score", "rfm_cell", "rfm_segment", "value_tier", "purchase_cycle_days",
+    "avg_purchase_interval_days", "overdue_ratio", "purchase_cycle_status", "member_tier", "member_tier_spend", "next_tier",
     "spend_to_next_tier", "is_near_upgrade", "is_downgrade_risk",
 ]
 LIFECYCLE_COLUMNS = ["customer_type", "lifecycle_stage", "lifecycle_segment", "recency_days", "loyalty_level"]

@@ -54,6 +54,11 @@ def fiscal_year(day: dt.date, start_month: int) -> int:
     return day.year if day.month >= start_month else day.year - 1
 
 
+def same_day_a_year_earlier(day: dt.date) -> dt.date:
+    """day - 1 year; 29 February becomes 28 February."""
+    return day.replace(year=day.year - 1, day=28) if (day.month, day.day) == (2, 29) else day.replace(year=day.year - 1)
+
+
 def fiscal_year_start(year: int, start_month: int) -> dt.date:
     return dt.date(year, start_month, 1)
 
@@ -193,12 +198,21 @@ class Reference:
         result = {}
         for scope, occasions in self.scope_occasions().items():
             years: dict[tuple[str, int], dict[str, object]] = {}
+            last_year = fiscal_year(self.as_of, self.start_month)
             for row in occasions.itertuples(index=False):
-                key = (row.customer_id, fiscal_year(row.purchase_date, self.start_month))
-                entry = years.setdefault(key, {"occasions": 0, "orders": 0, "revenue": Decimal("0")})
+                year = fiscal_year(row.purchase_date, self.start_month)
+                key = (row.customer_id, year)
+                entry = years.setdefault(key, {"occasions": 0, "orders": 0, "revenue": Decimal("0"), "ytd": None})
                 entry["occasions"] += 1
                 entry["orders"] += int(row.orders_count)
                 entry["revenue"] += row.net_amount
+                # the same days of the year before the last one: up to as_of_date - 1 year
+                if year == last_year - 1 and row.purchase_date <= same_day_a_year_earlier(self.as_of):
+                    ytd = entry["ytd"] or {"occasions": 0, "orders": 0, "revenue": Decimal("0")}
+                    ytd["occasions"] += 1
+                    ytd["orders"] += int(row.orders_count)
+                    ytd["revenue"] += row.net_amount
+                    entry["ytd"] = ytd
             active = defaultdict(set)
             for customer, year in years:
                 active[customer].add(year)
@@ -222,7 +236,9 @@ class Reference:
     def _gap_rows(self) -> dict[tuple[int, str | None, str], dict[str, object]]:
         buyer_years = self.buyer_years()
         last_year = fiscal_year(self.as_of, self.start_month)
+        last_year_is_partial = fiscal_year_end(last_year, self.start_month) > self.as_of
         data_first_year = min(year for _, year in buyer_years[None])
+        first_purchase = min(self.purchases["purchase_date"])  # history_start_date's default
         rows: dict[tuple[int, str | None, str], dict[str, object]] = {}
         for scope, years in buyer_years.items():
             first_year = min(year for _, year in years)
@@ -239,10 +255,21 @@ class Reference:
                         "repeat_buyers": sum(1 for entry in members if entry["occasions"] >= 2),
                         "revenue": sum((entry["revenue"] for entry in members), Decimal("0")),
                         "has_previous_year": year > data_first_year,
+                        "period_type": "ytd" if year == last_year and last_year_is_partial else "year",
+                        "has_full_history": first_purchase <= fiscal_year_start(year - 1, self.start_month),
                     }
+                    if year == last_year - 1 and last_year_is_partial:
+                        same_days = [entry["ytd"] for entry in members if entry["ytd"] is not None]
+                        rows[(year, scope, group)]["same_days"] = {
+                            "buyers": len(same_days),
+                            "orders": sum(entry["orders"] for entry in same_days),
+                            "revenue": sum((entry["revenue"] for entry in same_days), Decimal("0")),
+                        }
         for (year, scope, group), row in rows.items():
             scope_row = lambda g, y=year: rows.get((y, scope, g))  # noqa: E731
             previous = rows.get((year - 1, scope, group))
+            if previous is not None and row["period_type"] == "ytd":
+                previous = previous["same_days"]  # like for like: the same days of the year before
             if row["has_previous_year"]:
                 previous = previous or {"buyers": 0, "orders": 0, "revenue": Decimal("0")}
                 row["previous"] = previous
@@ -424,6 +451,8 @@ def check_gap_analysis(connection: duckdb.DuckDBPyConnection, ref: Reference) ->
         assert as_date(row["year_end_date"]) == fiscal_year_end(year, ref.start_month)
         assert row["is_complete"] == (fiscal_year_end(year, ref.start_month) <= ref.as_of)
         assert row["has_previous_year"] == want["has_previous_year"], key
+        assert row["period_type"] == want["period_type"], key
+        assert row["has_full_history"] == want["has_full_history"], key
         if want["previous"] is None:
             assert row["revenue_change"] is None and row["buyers_effect"] is None, key
             continue

@@ -2,7 +2,8 @@
 
 Every row of every mart of issue 5 (cohort_retention, cohort_retention_by_channel,
 cohort_retention_by_store, cohort_retention_days, repurchase_rates,
-reactivation_rates, kpi_weekly, kpi_lifecycle_weekly, kpi_monthly) is recomputed
+reactivation_rates, kpi_weekly, kpi_lifecycle_weekly, kpi_monthly, and issue 21's
+customer_retention) is recomputed
 from the raw orders CSV with tests/python/reference.py (staging, purchases and
 occasions) and the brute-force definitions of DESIGN.md section 4 below: per period,
 per customer, by filtering dates. They share nothing with the SQL (which counts
@@ -35,6 +36,7 @@ RATES = FIXTURES_DIR / "rates"
 STAGES = ["after_sale", "active", "silent", "sleeping", "pre_churn", "lost"]
 STAGE_BOUNDARIES = [7, 45, 90, 180, 365]
 RETENTION_WINDOWS = [30, 45, 90, 180, 365]
+CUSTOMER_RETENTION_WINDOWS = [90, 180, 365]
 RECENCY_BANDS = [45, 90, 140]
 REPURCHASE_WINDOW = 45
 ACTIVE_WINDOW = 365
@@ -287,18 +289,17 @@ class Reference:
         for start in periods(self.first_day, self.as_of, "week"):
             end = start + dt.timedelta(days=6)
             orders_count, revenue = self.orders_between(start, end)
-            trailing = self.occasions_between(end - dt.timedelta(days=REPURCHASE_WINDOW - 1), end)
-            counts = trailing.groupby("customer_id").size()
+            buyers = set(self.occasions_between(start, end)["customer_id"])
+            repeat = len(buyers & self.repeat_buyers_45d(min(end, self.as_of)))
             row = {
                 "week_start": start,
                 "week_end": end,
-                "buyers": self.occasions_between(start, end)["customer_id"].nunique(),
+                "buyers": len(buyers),
+                "repeat_buyers": repeat,
                 "orders_count": orders_count,
                 "revenue": revenue,
                 "aov": ratio(revenue, orders_count),
-                "buyers_45d": len(counts),
-                "repeat_buyers_45d": int((counts >= 2).sum()),
-                "repurchase_rate_45d": ratio(int((counts >= 2).sum()), len(counts)),
+                "repurchase_rate_45d": ratio(repeat, len(buyers)),
                 "is_complete": end <= self.as_of,
             }
             row["repurchase_rate_change"] = ratio(
@@ -314,9 +315,16 @@ class Reference:
             previous = row
         return rows
 
+    def repeat_buyers_45d(self, last_day: dt.date) -> set[str]:
+        """Customers with two or more occasions in [last_day - 44, last_day]."""
+        window = self.occasions_between(last_day - dt.timedelta(days=REPURCHASE_WINDOW - 1), last_day)
+        counts = window.groupby("customer_id").size()
+        return set(counts[counts >= 2].index)
+
     def kpi_lifecycle_weekly(self) -> list[dict]:
         lowers = [0, *RECENCY_BANDS]
         labels = [band(lower) for lower in lowers]
+        history_days = max(RECENCY_BANDS[-1], REPURCHASE_WINDOW)
         weekly_spend: dict[dt.date, dict[str, list]] = {}  # week -> customer -> [orders, revenue]
         for customer, day, amount in zip(
             self.purchases["customer_id"], self.purchases["purchase_date"], self.purchases["net_amount"]
@@ -327,31 +335,80 @@ class Reference:
         rows = []
         for start in periods(self.first_day, self.as_of, "week"):
             end = start + dt.timedelta(days=6)
+            eve = start - dt.timedelta(days=1)
             segments: dict[tuple[str, str], set[str]] = {}
-            for customer, (count, recency) in self.state_on(start - dt.timedelta(days=1)).items():
-                segments.setdefault(("new" if count == 1 else "returning", band(recency)), set()).add(customer)
+            for customer, (count, recency) in self.state_on(eve).items():
+                customer_type = "new" if count == 1 else "returning"
+                segments.setdefault((customer_type, band(recency)), set()).add(customer)
+                segments.setdefault((customer_type, "all"), set()).add(customer)
             spend = weekly_spend.get(start, {})
+            repeaters = self.repeat_buyers_45d(min(end, self.as_of))
             for customer_type in ("new", "returning"):
-                for index, label in enumerate(labels):
+                for index, label in enumerate([*labels, "all"]):
                     segment = segments.get((customer_type, label), set())
                     purchasers = segment & set(spend)
+                    repeat = purchasers & repeaters
                     orders_count = sum(spend[customer][0] for customer in purchasers)
                     revenue = sum((spend[customer][1] for customer in purchasers), Decimal("0.00"))
+                    repeat_orders = sum(spend[customer][0] for customer in repeat)
+                    repeat_revenue = sum((spend[customer][1] for customer in repeat), Decimal("0.00"))
+                    is_band = label != "all"
                     rows.append({
                         "week_start": start,
                         "week_end": end,
                         "customer_type": customer_type,
                         "recency_band": label,
-                        "recency_min_days": lowers[index],
-                        "recency_max_days": lowers[index + 1] if index + 1 < len(lowers) else None,
+                        "recency_min_days": lowers[index] if is_band else 0,
+                        "recency_max_days": lowers[index + 1] if is_band and index + 1 < len(lowers) else None,
                         "customers_at_start": len(segment),
                         "purchasers": len(purchasers),
                         "purchase_rate": ratio(len(purchasers), len(segment)),
                         "orders_count": orders_count,
                         "revenue": revenue,
                         "aov": ratio(revenue, orders_count),
+                        "repeat_buyers": len(repeat),
+                        "repurchase_rate_45d": ratio(len(repeat), len(purchasers)),
+                        "repeat_buyer_orders_count": repeat_orders,
+                        "repeat_buyer_revenue": repeat_revenue,
+                        "repeat_buyer_aov": ratio(repeat_revenue, repeat_orders),
+                        "has_full_history": eve >= self.first_day + dt.timedelta(days=history_days),
                         "is_complete": end <= self.as_of,
                     })
+        return rows
+
+    def customer_retention(self) -> list[dict]:
+        """The seed's retention rate: base = buyers of the period from their last occasion
+        in it; retained = another occasion within N days (DESIGN.md section 4)."""
+        rows = []
+        for grain in ("month", "week"):
+            for start in periods(self.first_day, self.as_of, grain):
+                end = period_end(start, grain)
+                in_period = self.occasions_between(start, end)
+                last_in_period = in_period.groupby("customer_id")["purchase_date"].max().to_dict()
+                for customer_type in ("all", "new", "returning"):
+                    base = [
+                        customer for customer in last_in_period
+                        if customer_type == "all"
+                        or (customer_type == "new") == (self.first_purchase[customer] >= start)
+                    ]
+                    for window in CUSTOMER_RETENTION_WINDOWS:
+                        retained = 0
+                        for customer in base:
+                            last = last_in_period[customer]
+                            retained += any(
+                                last < day <= last + dt.timedelta(days=window)
+                                for day in self.dates_by_customer[customer]
+                            )
+                        rows.append({
+                            "period_grain": grain,
+                            "period_start": start,
+                            "customer_type": customer_type,
+                            "window_days": window,
+                            "base_customers": len(base),
+                            "retained_customers": retained,
+                            "retention_rate": ratio(retained, len(base)),
+                            "is_complete": end + dt.timedelta(days=window) <= self.as_of,
+                        })
         return rows
 
     def kpi_monthly(self) -> list[dict]:
@@ -379,8 +436,9 @@ class Reference:
                 "orders_count": orders_count,
                 "revenue": revenue,
                 "aov": ratio(revenue, orders_count),
-                "active_customers": active,
-                "active_customer_arpu": ratio(revenue, active),
+                "active_customer_arpu": ratio(revenue, len(counts)),
+                "trailing_active_customers": active,
+                "trailing_active_customer_arpu": ratio(revenue, active),
                 "sleeping_customers_at_start": reactivation[(start, "sleeping")]["customers_at_start"],
                 "wake_up_rate": reactivation[(start, "sleeping")]["reactivation_rate"],
                 "lost_customers_at_start": reactivation[(start, "lost")]["customers_at_start"],
@@ -452,6 +510,11 @@ def check_all_marts(connection: duckdb.DuckDBPyConnection, ref: Reference, grain
         ("marts.kpi_weekly", ref.kpi_weekly(), ["week_start"]),
         ("marts.kpi_lifecycle_weekly", ref.kpi_lifecycle_weekly(), ["week_start", "customer_type", "recency_band"]),
         ("marts.kpi_monthly", ref.kpi_monthly(), ["month_start"]),
+        (
+            "marts.customer_retention",
+            ref.customer_retention(),
+            ["period_grain", "period_start", "customer_type", "window_days"],
+        ),
     ]
     for relation, expected, keys in checks:
         assert_rows_equal(fetch(connection, relation), expected, keys, relation)

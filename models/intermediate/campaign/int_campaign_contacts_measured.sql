@@ -1,7 +1,9 @@
 {#- One row per campaign contact made on or before as_of_date (treatment and
     control), with its campaign's terms and its response: the purchases of the
-    member (int_purchases_filtered) with purchase_date in [contact_date,
-    contact_date + response_window_days], both days included. A window that ends
+    member (int_purchases_filtered) made at or after contacted_at (purchase time =
+    coalesce(paid_at, ordered_at); a contact without time of day is at 00:00, so its
+    whole day counts; a purchase at the very instant of the contact counts) and with
+    purchase_date on or before contact_date + response_window_days. A window that ends
     after as_of_date is incomplete (flagged). Contacts of a campaign missing from
     the campaigns input use the contract defaults (30-day window, no cost).
     A table: five models read it, and it joins contacts to every purchase. -#}
@@ -58,6 +60,7 @@ responses as (
         on
             contacts_windowed.member_id = purchases.customer_id
             and contacts_windowed.contact_date <= purchases.purchase_date
+            and contacts_windowed.contacted_at <= coalesce(purchases.paid_at, purchases.ordered_at)
             and contacts_windowed.window_end_date >= purchases.purchase_date
     group by contacts_windowed.campaign_id, contacts_windowed.member_id
 ),

@@ -1,8 +1,9 @@
 {#- One row per member or customer as of as_of_date (prospects included):
     customer_type, lifecycle_stage, lifecycle_segment and loyalty_level
-    (DESIGN.md section 4). Loyalty ladder, highest rung wins: advocate (referred a
-    member who became a customer) > supporter (repeat customer who referred a
-    member) > repeat_customer (2+ occasions) > purchaser (1 occasion) > prospect. -#}
+    (DESIGN.md section 4). Loyalty ladder, each rung includes the one below:
+    purchaser (1 occasion) < repeat_customer (2+ occasions) < supporter (a repeat
+    customer who referred a member) < advocate (a supporter whose referral became a
+    customer); members without a purchase are prospects whatever they referred. -#}
 
 with
 
@@ -67,7 +68,7 @@ final as (
         {{ crm_lifecycle_segment('customer_type', 'lifecycle_stage') }} as lifecycle_segment,
         recency_days,
         case
-            when referred_customers >= 1 then 'advocate'
+            when occasions_count >= 2 and referred_customers >= 1 then 'advocate'
             when occasions_count >= 2 and referred_members >= 1 then 'supporter'
             when occasions_count >= 2 then 'repeat_customer'
             when occasions_count = 1 then 'purchaser'

@@ -1,6 +1,8 @@
 {#- One row per customer (a purchase up to as_of_date): recency, frequency and
     monetary, their scores, cell and segment, value tier, purchase cycle and member
-    tier (DESIGN.md section 4). frequency, orders_count and monetary count the RFM
+    tier (DESIGN.md section 4). The purchase cycle is the seed's: 365 / occasions in
+    the trailing 365 days (customers with two or more there), and the overdue ratio
+    and status come from it; avg_purchase_interval_days is kept beside it. frequency, orders_count and monetary count the RFM
     window (as_of_date - rfm_window_days, as_of_date], all history by default;
     recency and first / last purchase dates are over all history. -#}
 {%- set window_days = var('rfm_window_days', none) -%}
@@ -64,7 +66,8 @@ measured as (
         cast(coalesce(windowed.orders_count, 0) as {{ dbt.type_bigint() }}) as orders_count,
         cast(coalesce(windowed.monetary, 0) as decimal(18, 2)) as monetary,
         windowed.window_first_purchase_date,
-        windowed.window_last_purchase_date
+        windowed.window_last_purchase_date,
+        customers.occasions_365d
     from customers
     left join windowed
         on customers.customer_id = windowed.customer_id
@@ -95,14 +98,17 @@ cycled as (
                         as double
                     )
                     / (frequency - 1)
-        end as avg_purchase_interval_days
+        end as avg_purchase_interval_days,
+        case
+            when occasions_365d >= 2 then cast(365 as double) / occasions_365d
+        end as purchase_cycle_days
     from scored
 ),
 
 cycle_rated as (
     select
         *,
-        cast(recency_days as double) / nullif(avg_purchase_interval_days, 0) as overdue_ratio
+        cast(recency_days as double) / purchase_cycle_days as overdue_ratio
     from cycled
 ),
 
@@ -131,6 +137,7 @@ final as (
             when cycle_rated.monetary_cume_dist <= cast({{ var('value_tier_middle_share') }} as double) then 'middle'
             else 'low'
         end as value_tier,
+        cycle_rated.purchase_cycle_days,
         cycle_rated.avg_purchase_interval_days,
         cycle_rated.overdue_ratio,
         case

@@ -1,21 +1,33 @@
-{#- Weekly lifecycle monitor: per week x customer_type x recency band at the week's
-    start, the customers in the segment when the week starts, those of them who bought
-    in the week, the purchase rate and the AOV of their purchases in the week.
-    The week's start is the day before its Monday (recency = that day - the latest
-    purchase on or before it; new = exactly 1 occasion by then, returning = 2 or more).
-    First-time buyers of the week are in no segment: they were prospects. Bands from
-    var kpi_recency_bands (default [45, 90, 140]: 0-45, 45-90, 90-140, 140+ days). -#}
+{#- The weekly lifecycle monitor and the seed's ten indicators (DESIGN.md section 4):
+    per week x customer_type x recency band at the week's start, the customers in the
+    segment when the week starts, those of them who bought in the week, the purchase
+    rate, the AOV of their purchases, and the 45-day repeat buyers among them (two or
+    more occasions in the 45 days ending on the week's last day or as_of_date) with
+    the AOV of their orders in the week. recency_band 'all' sums the bands of a type:
+    its repurchase_rate_45d is indicator 1 (new) / 6 (returning) and its
+    repeat_buyer_aov indicator 5 / 10; the purchase_rate of bands 45-90, 90-140 and
+    140+ are indicators 2-4 / 7-9. The week's start is the day before its Monday
+    (recency = that day - the latest purchase on or before it; new = exactly 1
+    occasion by then, returning = 2 or more). First-time buyers of the week are in no
+    segment: they were prospects. Bands from var kpi_recency_bands (default
+    [45, 90, 140]). -#}
 {%- set lowers = [0] + (var('kpi_recency_bands') | map('int') | list) -%}
 {%- if lowers[1:] | length == 0 or lowers | unique | list | length != lowers | length or lowers != lowers | sort -%}
     {{ exceptions.raise_compiler_error(
         "var kpi_recency_bands must be positive and ascending, got " ~ var('kpi_recency_bands')
     ) }}
 {%- endif -%}
+{%- set history_days = [lowers[-1], var('repurchase_window_days') | int] | max -%}
+{%- set all_index = lowers | length -%}
 
 with
 
 occasions as (
     select * from {{ ref('int_purchase_occasions_grouped') }}
+),
+
+customer_weeks as (
+    select * from {{ ref('int_customer_weeks_grouped') }}
 ),
 
 weeks as (
@@ -37,10 +49,13 @@ bands as (
         '{{ lower }}{{ "-" ~ lowers[loop.index] if not loop.last else "+" }}' as recency_band,
         {{ lower }} as recency_min_days,
         {% if loop.last %}cast(null as int){% else %}{{ lowers[loop.index] }}{% endif %} as recency_max_days
-    {%- if not loop.last %}
     union all
-    {%- endif %}
     {%- endfor %}
+    select
+        {{ all_index }} as band_index,
+        'all' as recency_band,
+        0 as recency_min_days,
+        cast(null as int) as recency_max_days
 ),
 
 customer_types as (
@@ -64,62 +79,63 @@ grid as (
     cross join bands
 ),
 
-at_start as (
+at_start_bands as (
     {{ crm_customers_by_recency('occasions', 'week_eves', lowers, [], true) | indent(4) }}
 ),
 
-customer_weeks as (
+at_start as (
     select
-        customer_id,
-        {{ crm_period_start('week', 'purchase_date') }} as week_start,
-        min(occasion_number) as first_occasion_number,
-        min(previous_purchase_date) as previous_purchase_date,
-        sum(orders_count) as orders_count,
-        sum(net_amount) as revenue
-    from occasions
-    group by
-        customer_id,
-        {{ crm_period_start('week', 'purchase_date') }}
-),
-
-{# A customer whose first occasion in the week is their n-th (n >= 2) had n - 1
-   occasions at the week's start, the latest on previous_purchase_date. #}
-returning_weeks as (
-    select
-        week_start,
-        previous_purchase_date as last_date,
-        orders_count,
-        revenue,
-        case when first_occasion_number = 2 then 'new' else 'returning' end as customer_type,
-        cast({{ dbt.dateadd('day', -1, 'week_start') }} as date) as week_eve
-    from customer_weeks
-    where first_occasion_number >= 2
-),
-
-aged_weeks as (
-    select
-        week_start,
+        at_date,
         customer_type,
-        orders_count,
-        revenue,
-        {{ dbt.datediff('last_date', 'week_eve', 'day') }}
-            as recency_days
-    from returning_weeks
+        band_index,
+        customers
+    from at_start_bands
+    union all
+    select
+        at_date,
+        customer_type,
+        {{ all_index }} as band_index,
+        sum(customers) as customers
+    from at_start_bands
+    group by at_date, customer_type
 ),
 
+{# Customers who bought in the week and were new or returning at its start. #}
 banded_weeks as (
     select
         week_start,
-        customer_type,
+        customer_type_at_start as customer_type,
         orders_count,
         revenue,
+        is_repeat_buyer,
         case
             {%- for lower in lowers[1:] %}
-            when recency_days < {{ lower }} then {{ loop.index0 }}
+            when recency_days_at_start < {{ lower }} then {{ loop.index0 }}
             {%- endfor %}
             else {{ lowers | length - 1 }}
         end as band_index
-    from aged_weeks
+    from customer_weeks
+    where customer_type_at_start in ('new', 'returning')
+),
+
+typed_weeks as (
+    select
+        week_start,
+        customer_type,
+        band_index,
+        orders_count,
+        revenue,
+        is_repeat_buyer
+    from banded_weeks
+    union all
+    select
+        week_start,
+        customer_type,
+        {{ all_index }} as band_index,
+        orders_count,
+        revenue,
+        is_repeat_buyer
+    from banded_weeks
 ),
 
 purchasers as (
@@ -129,8 +145,11 @@ purchasers as (
         band_index,
         cast(count(*) as bigint) as purchasers,
         cast(sum(orders_count) as bigint) as orders_count,
-        cast(sum(revenue) as decimal(18, 2)) as revenue
-    from banded_weeks
+        cast(sum(revenue) as decimal(18, 2)) as revenue,
+        cast(sum(case when is_repeat_buyer then 1 else 0 end) as bigint) as repeat_buyers,
+        cast(sum(case when is_repeat_buyer then orders_count else 0 end) as bigint) as repeat_buyer_orders_count,
+        cast(sum(case when is_repeat_buyer then revenue else 0 end) as decimal(18, 2)) as repeat_buyer_revenue
+    from typed_weeks
     group by
         week_start,
         customer_type,
@@ -145,12 +164,20 @@ final as (
         grid.recency_band,
         cast(grid.recency_min_days as int) as recency_min_days,
         cast(grid.recency_max_days as int) as recency_max_days,
-        coalesce(at_start.customers, 0) as customers_at_start,
+        cast(coalesce(at_start.customers, 0) as bigint) as customers_at_start,
         coalesce(purchasers.purchasers, 0) as purchasers,
         cast(coalesce(purchasers.purchasers, 0) as double) / nullif(at_start.customers, 0) as purchase_rate,
         coalesce(purchasers.orders_count, 0) as orders_count,
         coalesce(purchasers.revenue, cast(0 as decimal(18, 2))) as revenue,
         cast(purchasers.revenue as double) / nullif(purchasers.orders_count, 0) as aov,
+        coalesce(purchasers.repeat_buyers, 0) as repeat_buyers,
+        cast(purchasers.repeat_buyers as double) / nullif(purchasers.purchasers, 0) as repurchase_rate_45d,
+        coalesce(purchasers.repeat_buyer_orders_count, 0) as repeat_buyer_orders_count,
+        coalesce(purchasers.repeat_buyer_revenue, cast(0 as decimal(18, 2))) as repeat_buyer_revenue,
+        cast(purchasers.repeat_buyer_revenue as double)
+        / nullif(purchasers.repeat_buyer_orders_count, 0) as repeat_buyer_aov,
+        grid.at_date >= {{ crm_customer_add_days(history_days, crm_history_start_date('occasions')) }}
+            as has_full_history,
         grid.week_end <= {{ crm_as_of_date() }} as is_complete
     from grid
     left join at_start

@@ -1,9 +1,11 @@
 {#- The monthly page of the CRM report: per month from the first purchase's month to
     the month holding as_of_date, buyers (new / returning), orders, revenue, AOV,
-    active customers (an occasion in the trailing var active_customer_window_days
-    days, default 365, up to the month's last day) and their ARPU, the month's
-    repurchase rate, the 3/6/12-month retention of the cohorts that started 3/6/12
-    months earlier, and the wake-up (sleeping) and win-back (lost) rates. -#}
+    the active-customer ARPU (the month's revenue / its buyers), the trailing active
+    customers (an occasion in the trailing var active_customer_window_days days,
+    default 365, up to the month's last day) and the revenue per trailing active
+    customer, the month's repurchase rate, the 3/6/12-month retention of the cohorts
+    that started 3/6/12 months earlier, and the wake-up (sleeping) and win-back (lost)
+    rates. -#}
 
 with
 
@@ -20,8 +22,12 @@ monthly_buyers as (
 ),
 
 monthly_arpu as (
-    {{ active_customer_arpu(
-        'occasions', 'month', var('active_customer_window_days', 365), prepared=true
+    {{ active_customer_arpu('occasions', 'month', prepared=true) | indent(4) }}
+),
+
+trailing_active as (
+    {{ repurchase_rate(
+        'occasions', 'month', window_days=var('active_customer_window_days', 365), prepared=true
     ) | indent(4) }}
 ),
 
@@ -78,8 +84,8 @@ final as (
         monthly_orders.orders_count,
         monthly_orders.revenue,
         monthly_orders.aov,
-        monthly_arpu.active_customers,
         monthly_arpu.active_customer_arpu,
+        trailing_active.buyers as trailing_active_customers,
         retention_pivoted.retention_rate_3m,
         retention_pivoted.retention_rate_6m,
         retention_pivoted.retention_rate_12m,
@@ -87,12 +93,16 @@ final as (
         reactivation_pivoted.wake_up_rate,
         reactivation_pivoted.lost_customers_at_start,
         reactivation_pivoted.win_back_rate,
-        monthly_orders.is_complete
+        monthly_orders.is_complete,
+        cast(monthly_orders.revenue as double) / nullif(trailing_active.buyers, 0)
+            as trailing_active_customer_arpu
     from monthly_orders
     inner join buyers_pivoted
         on monthly_orders.period_start = buyers_pivoted.period_start
     inner join monthly_arpu
         on monthly_orders.period_start = monthly_arpu.period_start
+    inner join trailing_active
+        on monthly_orders.period_end = trailing_active.at_date
     inner join reactivation_pivoted
         on monthly_orders.period_start = reactivation_pivoted.period_start
     left join retention_pivoted

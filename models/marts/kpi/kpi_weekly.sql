@@ -1,7 +1,8 @@
 {#- The weekly CRM monitor (DESIGN.md sections 4-5): one row per week (Monday to
     Sunday) from the first purchase's week to the week holding as_of_date, weeks
-    without purchases included. The 45-day repurchase rate is taken at the week's
-    last day; changes are this week / previous week. -#}
+    without purchases included. The 45-day repurchase rate is the seed's: among the
+    week's buyers, the share with two or more occasions in the 45 days ending on the
+    week's last day (or as_of_date); changes are this week / previous week. -#}
 
 with
 
@@ -9,37 +10,37 @@ occasions as (
     select * from {{ ref('int_purchase_occasions_grouped') }}
 ),
 
+customer_weeks as (
+    select * from {{ ref('int_customer_weeks_grouped') }}
+),
+
 weekly_orders as (
     {{ aov('occasions', 'week', prepared=true) | indent(4) }}
 ),
 
 weekly_buyers as (
-    {{ repurchase_rate('occasions', 'week', prepared=true) | indent(4) }}
-),
-
-trailing_repurchase as (
-    {{ repurchase_rate(
-        'occasions', 'week', window_days=var('repurchase_window_days'), prepared=true
-    ) | indent(4) }}
+    select
+        week_start,
+        cast(count(*) as {{ dbt.type_bigint() }}) as buyers,
+        cast(sum(case when is_repeat_buyer then 1 else 0 end) as {{ dbt.type_bigint() }}) as repeat_buyers
+    from customer_weeks
+    group by week_start
 ),
 
 joined as (
     select
         weekly_orders.period_start as week_start,
         weekly_orders.period_end as week_end,
-        weekly_buyers.buyers,
         weekly_orders.orders_count,
         weekly_orders.revenue,
         weekly_orders.aov,
-        trailing_repurchase.buyers as buyers_45d,
-        trailing_repurchase.repeat_buyers as repeat_buyers_45d,
-        trailing_repurchase.repurchase_rate as repurchase_rate_45d,
-        weekly_orders.is_complete
+        weekly_orders.is_complete,
+        coalesce(weekly_buyers.buyers, 0) as buyers,
+        coalesce(weekly_buyers.repeat_buyers, 0) as repeat_buyers,
+        cast(weekly_buyers.repeat_buyers as double) / nullif(weekly_buyers.buyers, 0) as repurchase_rate_45d
     from weekly_orders
-    inner join weekly_buyers
-        on weekly_orders.period_start = weekly_buyers.period_start
-    inner join trailing_repurchase
-        on weekly_orders.period_end = trailing_repurchase.at_date
+    left join weekly_buyers
+        on weekly_orders.period_start = weekly_buyers.week_start
 ),
 
 changes as (
@@ -63,11 +64,10 @@ final as (
         week_start,
         week_end,
         buyers,
+        repeat_buyers,
         orders_count,
         revenue,
         aov,
-        buyers_45d,
-        repeat_buyers_45d,
         repurchase_rate_45d,
         repurchase_rate_change,
         aov_change,

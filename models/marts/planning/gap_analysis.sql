@@ -9,7 +9,12 @@
     on 'all' rows the year's sales target (seed crm_targets) and its gap (target -
     revenue). Every driver's target and gap: gap_targets.
     Every group appears for every year from the scope's first fiscal year to the one
-    holding as_of_date (0 buyers when empty). #}
+    holding as_of_date (0 buyers when empty). Complete years are period_type 'year';
+    a year not complete at as_of_date is period_type 'ytd': its year to date against
+    the same days of the year before (previous_* and the LMDI effects), while its
+    rates keep the whole previous year as their base (the share of last year's
+    buyers who came back so far). has_full_history: the whole previous fiscal year is
+    on or after history_start_date. #}
 
 {%- set groups = ['new', 'retained_new', 'retained_returning', 'reactivated'] %}
 
@@ -17,6 +22,10 @@ with
 
 buyer_years as (
     select * from {{ ref('int_buyer_years_grouped') }}
+),
+
+occasions as (
+    select * from {{ ref('int_purchase_occasions_grouped') }}
 ),
 
 targets as (
@@ -37,6 +46,7 @@ group_years as (
     select
         store_id,
         fiscal_year,
+        period_type,
         customer_group,
         count(*) as buyers,
         sum(orders_count) as orders_count,
@@ -44,11 +54,12 @@ group_years as (
         sum(case when occasions_count >= 2 then 1 else 0 end) as repeat_buyers,
         sum(revenue) as revenue
     from buyer_years
-    group by store_id, fiscal_year, customer_group
+    group by store_id, fiscal_year, period_type, customer_group
     union all
     select
         store_id,
         fiscal_year,
+        period_type,
         'all' as customer_group,
         count(*) as buyers,
         sum(orders_count) as orders_count,
@@ -56,7 +67,7 @@ group_years as (
         sum(case when occasions_count >= 2 then 1 else 0 end) as repeat_buyers,
         sum(revenue) as revenue
     from buyer_years
-    group by store_id, fiscal_year
+    group by store_id, fiscal_year, period_type
 ),
 
 scopes as (
@@ -64,13 +75,16 @@ scopes as (
         store_id,
         min(fiscal_year) as first_year
     from buyer_years
+    where period_type = 'year'
     group by store_id
 ),
 
 data_years as (
     select
         min(first_year) as first_year,
-        {{ crm_fiscal_year(crm_as_of_date()) }} as last_year
+        {{ crm_fiscal_year(crm_as_of_date()) }} as last_year,
+        {{ crm_fiscal_year_end(crm_fiscal_year(crm_as_of_date())) }} > {{ crm_as_of_date() }}
+            as is_last_year_incomplete
     from scopes
 ),
 
@@ -82,6 +96,8 @@ digits as (
 years as (
     select
         data_years.first_year,
+        data_years.last_year,
+        data_years.is_last_year_incomplete,
         data_years.first_year + 10 * tens.digit + ones.digit as fiscal_year
     from data_years
     cross join digits as tens
@@ -98,22 +114,40 @@ customer_groups as (
     {%- endfor %}
 ),
 
+period_types as (
+    select 'year' as period_type
+    union all
+    select 'ytd' as period_type
+),
+
+{# 'ytd' rows only for the incomplete last year and the year before (its base). #}
 grid as (
     select
         scopes.store_id,
         years.fiscal_year,
+        period_types.period_type,
         customer_groups.customer_group,
-        years.fiscal_year > years.first_year as has_previous_year
+        years.fiscal_year > years.first_year as has_previous_year,
+        case
+            when period_types.period_type = 'ytd' then years.fiscal_year = years.last_year
+            else not (years.fiscal_year = years.last_year and years.is_last_year_incomplete)
+        end as is_reported
     from scopes
     inner join years
         on scopes.first_year <= years.fiscal_year
+    cross join period_types
     cross join customer_groups
+    where
+        period_types.period_type = 'year'
+        or (years.is_last_year_incomplete and years.fiscal_year >= years.last_year - 1)
 ),
 
 measured as (
     select
         grid.store_id,
         grid.fiscal_year,
+        grid.period_type,
+        grid.is_reported,
         grid.has_previous_year,
         grid.customer_group,
         coalesce(group_years.buyers, 0) as buyers,
@@ -126,6 +160,7 @@ measured as (
         on
             coalesce(grid.store_id, '') = coalesce(group_years.store_id, '')
             and grid.fiscal_year = group_years.fiscal_year
+            and grid.period_type = group_years.period_type
             and grid.customer_group = group_years.customer_group
 ),
 
@@ -136,15 +171,21 @@ with_previous as (
         *,
         case
             when has_previous_year
-                then coalesce(lag(buyers) over (partition by store_id, customer_group order by fiscal_year), 0)
+                then coalesce(
+                    lag(buyers) over (partition by store_id, customer_group, period_type order by fiscal_year), 0
+                )
         end as previous_buyers,
         case
             when has_previous_year
-                then coalesce(lag(orders_count) over (partition by store_id, customer_group order by fiscal_year), 0)
+                then coalesce(
+                    lag(orders_count) over (partition by store_id, customer_group, period_type order by fiscal_year), 0
+                )
         end as previous_orders_count,
         case
             when has_previous_year
-                then coalesce(lag(revenue) over (partition by store_id, customer_group order by fiscal_year), 0)
+                then coalesce(
+                    lag(revenue) over (partition by store_id, customer_group, period_type order by fiscal_year), 0
+                )
         end as previous_revenue
     from measured
 ),
@@ -161,6 +202,7 @@ scope_years as (
         {%- endfor %}
         max(case when has_previous_year then 1 else 0 end) as has_previous_year
     from with_previous
+    where period_type = 'year'
     group by store_id, fiscal_year
 ),
 
@@ -233,22 +275,24 @@ effects as (
         *,
         case
             when customer_group = 'all'
-                then sum(group_buyers_effect) over (partition by store_id, fiscal_year)
+                then sum(group_buyers_effect) over (partition by store_id, fiscal_year, period_type)
             else group_buyers_effect
         end as buyers_effect,
         case
             when customer_group = 'all'
-                then sum(group_frequency_effect) over (partition by store_id, fiscal_year)
+                then sum(group_frequency_effect) over (partition by store_id, fiscal_year, period_type)
             else group_frequency_effect
         end as frequency_effect,
         case
             when customer_group = 'all'
-                then sum(group_aov_effect) over (partition by store_id, fiscal_year)
+                then sum(group_aov_effect) over (partition by store_id, fiscal_year, period_type)
             else group_aov_effect
         end as aov_effect,
-        sum(case when customer_group = 'all' then buyers else 0 end) over (partition by store_id, fiscal_year)
+        sum(case when customer_group = 'all' then buyers else 0 end)
+            over (partition by store_id, fiscal_year, period_type)
             as scope_buyers,
-        sum(case when customer_group = 'all' then revenue else 0 end) over (partition by store_id, fiscal_year)
+        sum(case when customer_group = 'all' then revenue else 0 end)
+            over (partition by store_id, fiscal_year, period_type)
             as scope_revenue
     from group_effects
 ),
@@ -260,6 +304,7 @@ final as (
         {{ crm_fiscal_year_end('effects.fiscal_year') }} as year_end_date,
         effects.store_id,
         effects.customer_group,
+        effects.period_type,
         cast(effects.buyers as {{ dbt.type_bigint() }}) as buyers,
         cast(effects.orders_count as {{ dbt.type_bigint() }}) as orders_count,
         cast(effects.occasions_count as {{ dbt.type_bigint() }}) as occasions_count,
@@ -279,6 +324,8 @@ final as (
         scope_rates.retention_rate,
         scope_rates.recruitment_rate,
         effects.has_previous_year,
+        {{ crm_history_start_date('occasions') }}
+        <= {{ crm_fiscal_year_start('effects.fiscal_year - 1') }} as has_full_history,
         cast(effects.previous_buyers as {{ dbt.type_bigint() }}) as previous_buyers,
         cast(effects.previous_orders_count as {{ dbt.type_bigint() }}) as previous_orders_count,
         effects.previous_orders_per_buyer,
@@ -302,6 +349,7 @@ final as (
             coalesce(effects.store_id, '') = coalesce(sales_targets.store_id, '')
             and effects.fiscal_year = sales_targets.fiscal_year
             and effects.customer_group = 'all'
+    where effects.is_reported
 )
 
 select * from final
