@@ -57,7 +57,7 @@ CLV_MODELS = ["int_clv_models_fitted", "int_clv_customers_scored", "int_clv_hold
 
 
 def load_model_module(relative_path: str) -> ModuleType:
-    """A dbt Python model file as a module (its model() is never called here)."""
+    """A dbt Python model file (or a script) as a module (a model's model() is never called here)."""
     path = PROJECT_DIR / relative_path
     name = "clv_" + path.stem
     spec = importlib.util.spec_from_file_location(name, path)
@@ -69,6 +69,7 @@ def load_model_module(relative_path: str) -> ModuleType:
 
 fitted = load_model_module("models/intermediate/clv/int_clv_models_fitted.py")
 scored = load_model_module("models/intermediate/clv/int_clv_customers_scored.py")
+bench_clv = load_model_module("scripts/bench_clv.py")
 
 
 # ------------------------------------------------------------ independent formulas
@@ -624,36 +625,8 @@ def test_empty_and_invalid_inputs() -> None:
 
 
 def simulate_bg_nbd_summary(customers: int, seed: int = 20240601) -> pd.DataFrame:
-    """Customers drawn from BG/NBD (CDNOW parameters) and Gamma-Gamma, as a days summary."""
-    rng = np.random.default_rng(seed)
-    r, alpha, a, b = (PUBLISHED_BG_NBD[name] for name in ("r", "alpha", "a", "b"))
-    rate = rng.gamma(r, 1.0 / alpha, customers)  # purchases per week while alive
-    dropout = rng.beta(a, b, customers)
-    T_days = rng.integers(0, 913, customers)  # first purchases over 2.5 years
-    arrivals = rng.poisson(rate * T_days / 7.0)
-    lifetime_purchases = rng.geometric(dropout)  # dies right after this repeat purchase
-    x = np.minimum(arrivals, lifetime_purchases)
-    # the x-th of `arrivals` uniform purchase times in (0, T)
-    last = rng.beta(np.maximum(x, 1), np.maximum(arrivals - x + 1, 1))
-    t_x_days = np.where(x > 0, np.minimum(np.round(last * T_days), T_days), 0).astype(int)
-    p, q, v = (PUBLISHED_GAMMA_GAMMA[name] for name in ("p", "q", "v"))
-    nu = rng.gamma(q, 1.0 / v, customers)
-    safe_x = np.maximum(x, 1)
-    mean_value = np.where(x > 0, rng.gamma(p * safe_x, 1.0 / nu) / safe_x, np.nan)
-    return pd.DataFrame(
-        {
-            "customer_id": np.char.add("C", np.arange(customers).astype(str)),
-            "repeat_occasions": x,
-            "first_to_last_days": t_x_days,
-            "first_to_as_of_days": T_days,
-            "avg_repeat_occasion_value": mean_value,
-            "is_in_calibration": False,
-            "calibration_repeat_occasions": np.nan,
-            "calibration_first_to_last_days": np.nan,
-            "calibration_first_to_end_days": np.nan,
-            "holdout_days": 182,
-        }
-    )
+    """Customers drawn from BG/NBD (CDNOW parameters) and Gamma-Gamma (scripts/bench_clv.py), as a days summary."""
+    return bench_clv.simulate_summary(customers, seed)
 
 
 def test_one_million_customers_fit_in_seconds() -> None:
