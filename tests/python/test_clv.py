@@ -195,7 +195,9 @@ def ref_mbg_expected_purchases(params: dict[str, float], t: float, x: float, t_x
     return ref_mbg_p_alive(params, x, t_x, T) * (a + b + x) / (a - 1.0) * bracket
 
 
-def integrated_pareto_nbd(params: dict[str, float], t: float, x: int, t_x: float, T: float) -> tuple[float, float, float]:
+def integrated_pareto_nbd(
+    params: dict[str, float], t: float, x: int, t_x: float, T: float
+) -> tuple[float, float, float]:
     """Pareto/NBD log-likelihood, P(alive) and E[Y(t)] from the model's definition, by quadrature.
 
     Integrating lambda ~ Gamma(r, alpha) out, a customer who dies at tau has likelihood
@@ -255,9 +257,11 @@ def ref_model_predictions(model: str, params: dict[str, float], horizons: list[f
 
 def ref_pareto_expected_purchases(params: dict[str, float], t: float, x: float, t_x: float, T: float,
                                   p_alive: float) -> float:
-    """Pareto/NBD E[Y(t)] given P(alive): (r + x) (beta + T) / ((alpha + T) (s - 1)) [1 - ((beta + T) / (beta + T + t))^(s - 1)]."""
+    """Pareto/NBD E[Y(t)] given P(alive) (s != 1):
+    P(alive) (r + x) (beta + T) / ((alpha + T) (s - 1)) [1 - ((beta + T) / (beta + T + t))^(s - 1)]."""
     r, alpha, s, beta = params["r"], params["alpha"], params["s"], params["beta"]
-    return p_alive * (r + x) * (beta + T) / ((alpha + T) * (s - 1.0)) * (1.0 - ((beta + T) / (beta + T + t)) ** (s - 1.0))
+    lifetime = (1.0 - ((beta + T) / (beta + T + t)) ** (s - 1.0)) / (s - 1.0)
+    return p_alive * (r + x) * (beta + T) / (alpha + T) * lifetime
 
 
 def ref_days_to_next_order(r: float, alpha: float, x: float, T: float, unit_days: float) -> tuple[float, str]:
@@ -551,8 +555,11 @@ def test_pareto_nbd_extreme_rows_stay_finite() -> None:
     x = np.array([0, 0, 1, 50, 300, 300])
     t_x = np.array([0.0, 0.0, 0.5, 10.0, 100.0, 199.0])
     T = np.array([0.0, 500.0, 300.0, 200.0, 200.0, 200.0])
-    for params in ({"r": 0.01, "alpha": 1e-4, "s": 5.0, "beta": 2e4}, {"r": 50.0, "alpha": 2e4, "s": 0.01, "beta": 1e-4},
-                   {"r": 0.553, "alpha": 10.58, "s": 0.606, "beta": 11.67}):
+    for params in (
+        {"r": 0.01, "alpha": 1e-4, "s": 5.0, "beta": 2e4},
+        {"r": 50.0, "alpha": 2e4, "s": 0.01, "beta": 1e-4},
+        PUBLISHED_PARETO_NBD,
+    ):
         assert np.isfinite(fitted.pareto_nbd_log_likelihood(params, x, t_x, T)).all(), params
         alive = scored.pareto_nbd_p_alive(params, x, t_x, T)
         assert ((alive >= 0) & (alive <= 1)).all(), (params, alive)
@@ -995,7 +1002,9 @@ def test_time_unit_discount_rate_and_calibration_vars(tmp_path: Path, warehouse:
     assert set(holdout.loc[holdout["is_chosen"], "model"]) == {"mbg_nbd"}
     assert set(holdout.loc[holdout["is_chosen"], "choice_reason"]) == {"set by var clv_model = mbg_nbd"}
     assert set(params.loc[params["is_chosen"], "model"]) == {"mbg_nbd", "gamma_gamma"}
-    np.testing.assert_array_equal(clv.sort_values("customer_id")["p_alive"].to_numpy(), scored_mbg["p_alive"].to_numpy())
+    np.testing.assert_array_equal(
+        clv.sort_values("customer_id")["p_alive"].to_numpy(), scored_mbg["p_alive"].to_numpy()
+    )
     assert set(params["time_unit"]) == {"day"} and set(params["time_unit_days"]) == {1.0}
     daily_bg, weekly_bg = warehouse_params(params, "full", "bg_nbd"), warehouse_params(weekly, "full", "bg_nbd")
     for name in ("r", "a", "b"):
@@ -1032,7 +1041,8 @@ def test_an_unknown_clv_model_is_refused(tmp_path: Path) -> None:
         {"raw_orders": str(raw_orders), "clv_model": "gamma_gamma"},
     )
     assert result.returncode != 0
-    assert "var clv_model = 'gamma_gamma' is not supported: use one of auto, bg_nbd, mbg_nbd, pareto_nbd" in result.output
+    message = "var clv_model = 'gamma_gamma' is not supported: use one of auto, bg_nbd, mbg_nbd, pareto_nbd"
+    assert message in result.output
 
 
 def test_spark_target_skips_the_python_models(tmp_path: Path) -> None:
