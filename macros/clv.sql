@@ -60,3 +60,26 @@
     {% endif %}
     {{ return('') }}
 {% endmacro %}
+
+
+{% macro crm_clv_purchase_models() %}
+    {#- The purchase models fitted side by side, in the order that breaks ties (simplest first). -#}
+    {{ return(['bg_nbd', 'mbg_nbd', 'pareto_nbd']) }}
+{% endmacro %}
+
+
+{% macro crm_clv_model() %}
+    {#-
+        var clv_model: auto (default: the purchase model with the lowest holdout score,
+        int_clv_model_choice) or one of crm_clv_purchase_models(), lower-cased.
+    -#}
+    {% set value = (var('clv_model', 'auto') | string | trim | lower) %}
+    {% set allowed = ['auto'] + crm_clv_purchase_models() %}
+    {% if execute and value not in allowed %}
+        {{ exceptions.raise_compiler_error(
+            "var clv_model = '" ~ var('clv_model') ~ "' is not supported: use one of "
+            ~ allowed | join(', ') ~ " (auto = the best model on the holdout check)."
+        ) }}
+    {% endif %}
+    {{ return(value) }}
+{% endmacro %}

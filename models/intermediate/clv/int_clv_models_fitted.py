@@ -1,22 +1,28 @@
-"""Fit BG/NBD and Gamma-Gamma by maximum likelihood (numpy / scipy only).
+"""Fit BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma by maximum likelihood (numpy / scipy only).
 
 BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the easy way") models
 each customer's repeat purchases x in (0, T] with the last one at t_x: while
 alive, purchases follow a Poisson process of rate lambda ~ Gamma(r, alpha); after
-each purchase the customer dies with probability p ~ Beta(a, b). Gamma-Gamma
+each purchase the customer dies with probability p ~ Beta(a, b). MBG/NBD (Batislam,
+Denizel & Filiztekin 2007) lets the customer die at the first purchase too, so a
+one-time buyer is not certainly alive. Pareto/NBD (Schmittlein, Morrison & Colombo
+1987) has the same purchasing and an exponential lifetime of rate mu ~ Gamma(s, beta),
+so death can come at any time. Gamma-Gamma
 (Fader, Hardie & Lee 2005, "RFM and CLV"; Fader & Hardie 2013) models the mean
 value m of a repeat customer's x purchases: values ~ Gamma(p, nu), nu ~ Gamma(q, v).
 
 The likelihood is summed over distinct (x, t_x, T) rows weighted by how many
 customers share them, and every special function (log-gamma, digamma) is evaluated
-once per distinct x, T or t_x and looked up: a million customers fit in a few
-seconds (docs/benchmarks.md). Parameters are optimised on the log scale with L-BFGS-B and analytic
-gradients, from fixed starting values, so a rerun on the same data gives the same
-numbers.
+once per distinct x, T or t_x (Pareto/NBD's hypergeometric function once per
+distinct (x, t_x) and (x, T) pair) and looked up: a million customers fit in
+seconds (docs/benchmarks.md). Parameters are optimised on the log scale with L-BFGS-B
+(analytic gradients except for Pareto/NBD), from fixed starting values, so a rerun on
+the same data gives the same numbers.
 
 dbt: `model(dbt, session)` is the only part that touches dbt; it reads
 int_customers_clv_summarized (days) and writes one row per fitted parameter, for
-the full window (up to as_of_date) and the calibration window of the holdout check.
+the full window (up to as_of_date) and, for the purchase models, the calibration
+window of the holdout check.
 Everything else is plain functions that tests import with importlib.
 """
 
@@ -30,6 +36,8 @@ from scipy import optimize, special
 
 TIME_UNIT_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12.0}
 BG_NBD_PARAMETERS = ("r", "alpha", "a", "b")
+MBG_NBD_PARAMETERS = BG_NBD_PARAMETERS
+PARETO_NBD_PARAMETERS = ("r", "alpha", "s", "beta")
 GAMMA_GAMMA_PARAMETERS = ("p", "q", "v")
 LOG_BOUNDS = (-10.0, 10.0)  # every parameter in [4.5e-5, 2.2e4]: finite predictions on degenerate data
 GRADIENT_TOLERANCE = 1e-6  # of the mean log-likelihood per customer, in log-parameters
@@ -111,13 +119,16 @@ def bg_nbd_log_likelihood(params: dict[str, float], x, t_x, T) -> np.ndarray:
 class _BgNbdData:
     """Distinct (x, t_x, T) rows with weights, split into x = 0 and x > 0, with lookups.
 
-    Everything that does not depend on the parameters is computed here once.
+    Everything that does not depend on the parameters is computed here once. For
+    MBG/NBD (modified=True) every row has the two-term form of a repeat customer, with
+    b + x in place of b + x - 1 (offset 1): the "x = 0" group is empty.
     """
 
-    def __init__(self, x, t_x, T, weights):
+    def __init__(self, x, t_x, T, weights, modified: bool = False):
         x, t_x, T, weights = (np.asarray(values, dtype=float) for values in (x, t_x, T, weights))
         self.total_weight = float(weights.sum())
-        zero = x == 0
+        self.offset = 1.0 if modified else 0.0
+        zero = (x == 0) & (not modified)
         # x = 0: the likelihood is (alpha / (alpha + T))^r, it depends on T only
         self.zero_T, self.zero_weights = T[zero], weights[zero]
         self.zero_weight = float(self.zero_weights.sum())
@@ -138,8 +149,11 @@ def _bg_nbd_objective(log_params: np.ndarray, data: _BgNbdData) -> tuple[float, 
     repeat customer's log-likelihood is
     lnG(r + x) - lnG(r) + r log alpha + lnG(b + x) - lnG(a + b + x) + lnG(a + b) - lnG(b)
     - (r + x) log(alpha + T) + log(1 + e^D); terms in x alone are summed per distinct x.
+    MBG/NBD (data.offset = 1) is the same with b + x + 1, a + b + x + 1 and b + x in
+    place of b + x, a + b + x and b + x - 1, for every customer (x = 0 included).
     """
     r, alpha, a, b = np.exp(log_params)
+    b_x = b + data.offset  # lnG(b_x + x) - lnG(a + b_x + x): the BG/NBD terms with b shifted
     gammaln, digamma = special.gammaln, special.digamma
     value = d_r = d_alpha = d_a = d_b = 0.0
 
@@ -154,13 +168,13 @@ def _bg_nbd_objective(log_params: np.ndarray, data: _BgNbdData) -> tuple[float, 
         # per distinct x
         value += _dot(
             W,
-            gammaln(r + ux) - gammaln(r) + r * np.log(alpha) + gammaln(b + ux) - gammaln(a + b + ux)
+            gammaln(r + ux) - gammaln(r) + r * np.log(alpha) + gammaln(b_x + ux) - gammaln(a + b_x + ux)
             + gammaln(a + b) - gammaln(b),
         )
         d_r += _dot(W, digamma(r + ux) - digamma(r) + np.log(alpha))
         d_alpha += r / alpha * W.sum()
-        d_a += _dot(W, digamma(a + b) - digamma(a + b + ux))
-        d_b += _dot(W, digamma(b + ux) - digamma(a + b + ux) + digamma(a + b) - digamma(b))
+        d_a += _dot(W, digamma(a + b) - digamma(a + b_x + ux))
+        d_b += _dot(W, digamma(b_x + ux) - digamma(a + b_x + ux) + digamma(a + b) - digamma(b))
         # per distinct T and t_x
         log_T = np.log(alpha + data.T_values)[data.T_index]
         log_t = np.log(alpha + data.t_values)[data.t_index]
@@ -168,7 +182,7 @@ def _bg_nbd_objective(log_params: np.ndarray, data: _BgNbdData) -> tuple[float, 
         inv_t = (1.0 / (alpha + data.t_values))[data.t_index]
         # per row
         log_ratio = log_T - log_t
-        d = (np.log(a) - np.log(b + ux - 1.0))[data.x_index] + (r + data.x) * log_ratio
+        d = (np.log(a) - np.log(b_x + ux - 1.0))[data.x_index] + (r + data.x) * log_ratio
         softplus = np.logaddexp(0.0, d)
         share = special.expit(d)  # the weight of the "died after the last purchase" term
         w_log_T = _dot(data.w, log_T)
@@ -181,25 +195,27 @@ def _bg_nbd_objective(log_params: np.ndarray, data: _BgNbdData) -> tuple[float, 
         )
         ws_by_x = np.bincount(data.x_index, weights=ws, minlength=len(ux))
         d_a += ws_by_x.sum() / a
-        d_b -= _dot(ws_by_x, 1.0 / (b + ux - 1.0))
+        d_b -= _dot(ws_by_x, 1.0 / (b_x + ux - 1.0))
 
     scale = -1.0 / data.total_weight
     gradient = scale * np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b])
     return scale * value, gradient
 
 
-def _minimize(objective, start: np.ndarray, data) -> tuple[np.ndarray, bool, int]:
+def _minimize(objective, start: np.ndarray, data, analytic_gradient: bool = True) -> tuple[np.ndarray, bool, int]:
     """L-BFGS-B on log-parameters: the optimum, whether it converged, and the iterations.
 
     The objective is a mean per customer, so its gradient is comparable across data
     sizes. A line search that stops for want of precision at a point where the
-    gradient is below GRADIENT_TOLERANCE is an optimum too.
+    gradient is below GRADIENT_TOLERANCE is an optimum too. Without an analytic
+    gradient (Pareto/NBD: the derivatives of 2F1 in its parameters have no cheap
+    closed form) scipy uses forward differences.
     """
     result = optimize.minimize(
         objective,
         start,
         args=(data,),
-        jac=True,
+        jac=True if analytic_gradient else None,
         method="L-BFGS-B",
         bounds=[LOG_BOUNDS] * len(start),
         options={"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-9},
@@ -210,17 +226,149 @@ def _minimize(objective, start: np.ndarray, data) -> tuple[np.ndarray, bool, int
 
 def fit_bg_nbd(x, t_x, T, weights=None) -> FitResult:
     """BG/NBD maximum-likelihood fit; x repeat purchases, t_x and T in one time unit."""
+    return _fit_bg_family(x, t_x, T, weights, modified=False)
+
+
+def mbg_nbd_log_likelihood(params: dict[str, float], x, t_x, T) -> np.ndarray:
+    """Per-customer MBG/NBD log-likelihood (Batislam, Denizel & Filiztekin 2007), straightforward form.
+
+    As BG/NBD, but a customer may also drop out right after the first purchase, so
+    the "dead after the last purchase" term exists for x = 0 too:
+    L = B(a, b + x + 1) / B(a, b) G(r + x) alpha^r / (G(r) (alpha + T)^(r + x))
+      + B(a + 1, b + x) / B(a, b) G(r + x) alpha^r / (G(r) (alpha + t_x)^(r + x)).
+    """
+    r, alpha, a, b = (params[name] for name in MBG_NBD_PARAMETERS)
+    x, t_x, T = (np.asarray(values, dtype=float) for values in (x, t_x, T))
+    common = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) - special.betaln(a, b)
+    alive = special.betaln(a, b + x + 1.0) - (r + x) * np.log(alpha + T)
+    dead = special.betaln(a + 1.0, b + x) - (r + x) * np.log(alpha + t_x)
+    return common + np.logaddexp(alive, dead)
+
+
+def _fit_bg_family(x, t_x, T, weights, modified: bool) -> FitResult:
+    """BG/NBD (modified=False) or MBG/NBD (modified=True) maximum-likelihood fit."""
+    name = "MBG/NBD" if modified else "BG/NBD"
     (ux, ut, uT), counts = compress(x, t_x, T, weights=weights)
-    data = _BgNbdData(ux, ut, uT, counts)
+    data = _BgNbdData(ux, ut, uT, counts, modified=modified)
     if data.total_weight <= 0:
-        raise ValueError("BG/NBD fit: no customers.")
+        raise ValueError(f"{name} fit: no customers.")
     mean_x = _dot(counts, ux) / data.total_weight
     mean_T = _dot(counts, uT) / data.total_weight
     # start: r = 1 with the mean purchase rate, and a Beta(1, 3) dropout
     alpha_start = max(mean_T, 1e-3) / max(mean_x, 1e-3)
     optimum, converged, iterations = _minimize(_bg_nbd_objective, np.log([1.0, alpha_start, 1.0, 3.0]), data)
     params = dict(zip(BG_NBD_PARAMETERS, (float(value) for value in np.exp(optimum))))
-    log_likelihood = _dot(counts, bg_nbd_log_likelihood(params, ux, ut, uT))
+    plain = mbg_nbd_log_likelihood if modified else bg_nbd_log_likelihood
+    log_likelihood = _dot(counts, plain(params, ux, ut, uT))
+    return FitResult(params, log_likelihood, int(round(data.total_weight)), len(ux), converged, iterations)
+
+
+def fit_mbg_nbd(x, t_x, T, weights=None) -> FitResult:
+    """MBG/NBD maximum-likelihood fit; x repeat purchases, t_x and T in one time unit."""
+    return _fit_bg_family(x, t_x, T, weights, modified=True)
+
+
+# --------------------------------------------------------------------------- Pareto/NBD
+
+
+def pareto_nbd_log_integral(params: dict[str, float], x, t) -> np.ndarray:
+    """log of I(t) = integral from t to infinity of (alpha + u)^-(r + x) (beta + u)^-(s + 1) du.
+
+    s (I(t_x) - I(T)) is the dropout part of the Pareto/NBD likelihood (death at some
+    u in (t_x, T]). In closed form (Fader & Hardie 2005, "A note on deriving the
+    Pareto/NBD model", after an Euler transformation of their 2F1 so that the
+    series argument z is in [0, 1) and the function stays bounded or mild):
+    alpha >= beta: I = 2F1(1, r + x; r + s + x + 1; (alpha - beta) / (alpha + t))
+                       / ((r + s + x) (alpha + t)^(r + x) (beta + t)^s)
+    alpha < beta:  I = 2F1(1, s + 1; r + s + x + 1; (beta - alpha) / (beta + t))
+                       / ((r + s + x) (alpha + t)^(r + x - 1) (beta + t)^(s + 1))
+    alpha = beta gives z = 0 and 2F1 = 1 in either form.
+    """
+    r, alpha, s, beta = (params[name] for name in PARETO_NBD_PARAMETERS)
+    x, t = np.asarray(x, dtype=float), np.asarray(t, dtype=float)
+    rx, c = r + x, r + s + x + 1.0
+    if alpha >= beta:
+        series = special.hyp2f1(1.0, rx, c, (alpha - beta) / (alpha + t))
+        return np.log(series) - np.log(c - 1.0) - rx * np.log(alpha + t) - s * np.log(beta + t)
+    series = special.hyp2f1(1.0, s + 1.0, c, (beta - alpha) / (beta + t))
+    return np.log(series) - np.log(c - 1.0) - (rx - 1.0) * np.log(alpha + t) - (s + 1.0) * np.log(beta + t)
+
+
+def _pareto_nbd_log_terms(params: dict[str, float], x, log_I_tx, log_I_T, T) -> tuple[np.ndarray, np.ndarray]:
+    """log of the "alive at T" and "died in (t_x, T]" terms (common factor left out)."""
+    r, alpha, s, beta = (params[name] for name in PARETO_NBD_PARAMETERS)
+    alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
+    with np.errstate(divide="ignore"):  # t_x = T: nothing in between, the dead term is 0
+        dead = np.log(s) + log_I_tx + np.log(-np.expm1(np.minimum(log_I_T - log_I_tx, 0.0)))
+    return alive, dead
+
+
+def pareto_nbd_log_likelihood(params: dict[str, float], x, t_x, T) -> np.ndarray:
+    """Per-customer Pareto/NBD log-likelihood (Schmittlein, Morrison & Colombo 1987).
+
+    L = G(r + x) alpha^r beta^s / G(r) [(alpha + T)^-(r + x) (beta + T)^-s + s (I(t_x) - I(T))]
+    with I of pareto_nbd_log_integral; summed in log space (log-sum-exp).
+    """
+    r, alpha, s, beta = (params[name] for name in PARETO_NBD_PARAMETERS)
+    x, t_x, T = (np.asarray(values, dtype=float) for values in (x, t_x, T))
+    common = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    alive, dead = _pareto_nbd_log_terms(
+        params, x, pareto_nbd_log_integral(params, x, t_x), pareto_nbd_log_integral(params, x, T), T
+    )
+    return common + np.logaddexp(alive, dead)
+
+
+class _ParetoNbdData:
+    """Distinct (x, t_x, T) rows with weights, and the distinct (x, t_x) and (x, T) pairs.
+
+    I(t) depends on (x, t) only: the hypergeometric function is evaluated once per
+    distinct pair, which are far fewer than the rows.
+    """
+
+    def __init__(self, x, t_x, T, weights):
+        x, t_x, T, weights = (np.asarray(values, dtype=float) for values in (x, t_x, T, weights))
+        self.x, self.T, self.w = x, T, weights
+        self.total_weight = float(weights.sum())
+        self.x_values, x_index = _lookup(x)
+        self.x_weights = np.bincount(x_index, weights=weights, minlength=len(self.x_values))
+        (self.tx_pair_x, self.tx_pair_t), self.tx_index = self._pairs(x, t_x)
+        (self.T_pair_x, self.T_pair_t), self.T_index = self._pairs(x, T)
+
+    @staticmethod
+    def _pairs(x: np.ndarray, t: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+        pairs, inverse = np.unique(np.column_stack([x, t]), axis=0, return_inverse=True)
+        return (pairs[:, 0], pairs[:, 1]), inverse.ravel()
+
+
+def _pareto_nbd_objective(log_params: np.ndarray, data: _ParetoNbdData) -> float:
+    """Mean negative log-likelihood per customer (gradient by finite differences)."""
+    params = dict(zip(PARETO_NBD_PARAMETERS, np.exp(log_params)))
+    r, alpha, s, beta = np.exp(log_params)
+    ux, W = data.x_values, data.x_weights
+    value = _dot(W, special.gammaln(r + ux)) + data.total_weight * (
+        -special.gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    )
+    log_I_tx = pareto_nbd_log_integral(params, data.tx_pair_x, data.tx_pair_t)[data.tx_index]
+    log_I_T = pareto_nbd_log_integral(params, data.T_pair_x, data.T_pair_t)[data.T_index]
+    alive, dead = _pareto_nbd_log_terms(params, data.x, log_I_tx, log_I_T, data.T)
+    value += _dot(data.w, np.logaddexp(alive, dead))
+    return -value / data.total_weight
+
+
+def fit_pareto_nbd(x, t_x, T, weights=None) -> FitResult:
+    """Pareto/NBD maximum-likelihood fit; x repeat purchases, t_x and T in one time unit."""
+    (ux, ut, uT), counts = compress(x, t_x, T, weights=weights)
+    if counts.sum() <= 0:
+        raise ValueError("Pareto/NBD fit: no customers.")
+    data = _ParetoNbdData(ux, ut, uT, counts)
+    mean_x = _dot(counts, ux) / data.total_weight
+    mean_T = _dot(counts, uT) / data.total_weight
+    # start: r = 1 with the mean purchase rate; s = 1 with a mean lifetime of the mean T
+    alpha_start = max(mean_T, 1e-3) / max(mean_x, 1e-3)
+    start = np.log([1.0, alpha_start, 1.0, max(mean_T, 1e-3)])
+    optimum, converged, iterations = _minimize(_pareto_nbd_objective, start, data, analytic_gradient=False)
+    params = dict(zip(PARETO_NBD_PARAMETERS, (float(value) for value in np.exp(optimum))))
+    log_likelihood = _dot(counts, pareto_nbd_log_likelihood(params, ux, ut, uT))
     return FitResult(params, log_likelihood, int(round(data.total_weight)), len(ux), converged, iterations)
 
 
@@ -314,8 +462,12 @@ def _rows(fit_window: str, model_name: str, fit: FitResult, time_unit: str, unit
     ]
 
 
+PURCHASE_MODEL_FITS = {"bg_nbd": fit_bg_nbd, "mbg_nbd": fit_mbg_nbd, "pareto_nbd": fit_pareto_nbd}
+
+
 def fit_models(summary: pd.DataFrame, time_unit: str = "week") -> pd.DataFrame:
-    """Parameter rows of BG/NBD and Gamma-Gamma (full window) and BG/NBD (calibration window).
+    """Parameter rows of every purchase model (BG/NBD, MBG/NBD, Pareto/NBD) over the full and
+    the calibration window, and of Gamma-Gamma (full window).
 
     summary: int_customers_clv_summarized (days). A window without customers, or
     without repeat customers for Gamma-Gamma, has no rows.
@@ -325,15 +477,10 @@ def fit_models(summary: pd.DataFrame, time_unit: str = "week") -> pd.DataFrame:
     rows: list[dict] = []
     if len(summary) > 0:
         x = summary["repeat_occasions"].to_numpy(dtype=float)
-        rows += _rows(
-            "full", "bg_nbd",
-            fit_bg_nbd(
-                x,
-                summary["first_to_last_days"].to_numpy(dtype=float) / unit_days,
-                summary["first_to_as_of_days"].to_numpy(dtype=float) / unit_days,
-            ),
-            unit, unit_days,
-        )
+        t_x = summary["first_to_last_days"].to_numpy(dtype=float) / unit_days
+        T = summary["first_to_as_of_days"].to_numpy(dtype=float) / unit_days
+        for model_name, fit in PURCHASE_MODEL_FITS.items():
+            rows += _rows("full", model_name, fit(x, t_x, T), unit, unit_days)
         if int((x > 0).sum()) >= 2:
             rows += _rows(
                 "full", "gamma_gamma",
@@ -342,15 +489,13 @@ def fit_models(summary: pd.DataFrame, time_unit: str = "week") -> pd.DataFrame:
             )
         calibration = summary[summary["is_in_calibration"].astype(bool)]
         if len(calibration) > 0:
-            rows += _rows(
-                "calibration", "bg_nbd",
-                fit_bg_nbd(
-                    calibration["calibration_repeat_occasions"].to_numpy(dtype=float),
-                    calibration["calibration_first_to_last_days"].to_numpy(dtype=float) / unit_days,
-                    calibration["calibration_first_to_end_days"].to_numpy(dtype=float) / unit_days,
-                ),
-                unit, unit_days,
-            )
+            calibration_x = calibration["calibration_repeat_occasions"].to_numpy(dtype=float)
+            calibration_t_x = calibration["calibration_first_to_last_days"].to_numpy(dtype=float) / unit_days
+            calibration_T = calibration["calibration_first_to_end_days"].to_numpy(dtype=float) / unit_days
+            for model_name, fit in PURCHASE_MODEL_FITS.items():
+                rows += _rows(
+                    "calibration", model_name, fit(calibration_x, calibration_t_x, calibration_T), unit, unit_days
+                )
     frame = pd.DataFrame(rows, columns=list(OUTPUT_COLUMNS))
     return frame.astype(OUTPUT_COLUMNS)
 

@@ -1,8 +1,9 @@
 {#- Customer 360 for BI: one row per member or customer as of as_of_date
     (prospects and orphan customers included). Member attributes without PII,
     purchase summary, favourite category and channel, the current RFM, member
-    tier and lifecycle columns, and the CLV flags (customer_value_flags) where the
-    target runs the CLV fit; elsewhere (Spark) the flag columns are null. -#}
+    tier and lifecycle columns, and the CLV flags, p_alive, churn probability and
+    expected next order date (customer_value_flags) where the target runs the CLV
+    fit; elsewhere (Spark) those columns are null. -#}
 {%- set with_clv_flags = crm_clv_is_supported() %}
 
 with
@@ -131,10 +132,16 @@ final as (
         member_tiers.is_downgrade_risk,
         {%- if with_clv_flags %}
         coalesce(value_flags.is_hidden_gem, false) as is_hidden_gem,
-        coalesce(value_flags.is_at_risk_high_value, false) as is_at_risk_high_value
+        coalesce(value_flags.is_at_risk_high_value, false) as is_at_risk_high_value,
+        value_flags.p_alive,
+        value_flags.churn_probability,
+        value_flags.expected_next_order_date
         {%- else %}
         cast(null as boolean) as is_hidden_gem,
-        cast(null as boolean) as is_at_risk_high_value
+        cast(null as boolean) as is_at_risk_high_value,
+        cast(null as double) as p_alive,
+        cast(null as double) as churn_probability,
+        cast(null as date) as expected_next_order_date
         {%- endif %}
     from banded
     left join customers_aggregated

@@ -3,7 +3,9 @@
     by predicted 365-day CLV, but outside the top var clv_flag_low_monetary_share by
     current M (net spend to date). An at-risk high-value customer is among the top
     var clv_flag_top_share by current M but likely gone (p_alive <
-    var clv_flag_low_p_alive). Shares are cume_dist() over the value, descending. -#}
+    var clv_flag_low_p_alive). Shares are cume_dist() over the value, descending.
+    p_alive, churn_probability and expected_next_order_date come from customer_clv
+    (the chosen purchase model) for `customers`. -#}
 {{ config(enabled=crm_clv_is_supported()) }}
 
 with
@@ -22,6 +24,8 @@ ranked as (
         clv.as_of_date,
         customers.monetary,
         clv.p_alive,
+        clv.churn_probability,
+        clv.expected_next_order_date,
         clv.clv_365d,
         clv.clv_decile,
         cume_dist() over (order by customers.monetary desc) as monetary_cume_dist,
@@ -38,6 +42,8 @@ final as (
         cast(monetary as decimal(18, 2)) as monetary,
         cast(monetary_cume_dist as double) as monetary_cume_dist,
         cast(p_alive as double) as p_alive,
+        cast(churn_probability as double) as churn_probability,
+        expected_next_order_date,
         cast(clv_365d as double) as clv_365d,
         case when clv_365d is not null then cast(clv_cume_dist as double) end as clv_cume_dist,
         clv_decile,
