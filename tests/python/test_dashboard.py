@@ -254,7 +254,8 @@ def test_kpi_tiles_match_the_orders_and_follow_the_store_filter(browser, site_ur
         arg=before["month-revenue"], timeout=30_000,
     )
     visit.wait_for_charts()
-    after = visit.inspect()["tiles"]
+    seen = visit.inspect()
+    after = seen["tiles"]
     visit.screenshot("index_one_store.png")
     visit.page.close()
     assert not visit.errors, visit.errors
@@ -267,6 +268,8 @@ def test_kpi_tiles_match_the_orders_and_follow_the_store_filter(browser, site_ur
         assert money(after[f"{period}-revenue"]) == pytest.approx(numbers["revenue"], abs=0.5), (period, store_id)
         assert money(after[f"{period}-orders"]) == numbers["orders"], (period, store_id)
     assert after["month-revenue"] != before["month-revenue"]
+    codes = sorted({code for text in seen["texts"] for code in SNAKE_CASE.findall(text)})
+    assert not codes, f"one store's monitor shows snake_case codes instead of labels: {codes}"
 
 
 def test_export_leaves_out_rows_without_full_history(dashboard_site: Path, warehouse) -> None:
