@@ -70,18 +70,12 @@ docs: venv ## dbt docs (manifest, catalog, index.html) of $(CRM_DUCKDB_PATH) int
 export: venv ## every public mart of $(CRM_DUCKDB_PATH) as Parquet + manifest.json into $(EXPORT_DIR)
 	$(PYTHON) scripts/export.py --warehouse $(CRM_DUCKDB_PATH) --out $(EXPORT_DIR) --dbt-manifest $(EXPORT_DBT_MANIFEST)
 
-# --- The CRM report (issue 11) ---------------------------------------------------
-# One self-contained HTML page of plotly charts from the marts (plotly.js inline).
-# tests/python/test_report.py opens it in Debian's headless Chromium through
-# playwright (executable_path: playwright cannot download its own browser here).
-REPORT_OUT ?= warehouse/report.html
+# --- Browser for the dashboard test ----------------------------------------------
+# tests/python/test_dashboard.py opens the dashboard in Debian's headless Chromium
+# through playwright (executable_path: playwright cannot download its own browser here).
+.PHONY: browser
 
-.PHONY: report browser
-
-report: venv ## the CRM report of $(CRM_DUCKDB_PATH) (read-only) as one HTML file, $(REPORT_OUT)
-	$(PYTHON) scripts/report.py --warehouse $(CRM_DUCKDB_PATH) --out $(REPORT_OUT)
-
-browser: ## install Debian's chromium for the report's browser test when missing (needs root)
+browser: ## install Debian's chromium for the dashboard's browser test when missing (needs root)
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
 	    { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 
@@ -133,3 +127,26 @@ venv-metricflow: $(VENV)/.installed-metricflow ## add MetricFlow (requirements-m
 $(VENV)/.installed-metricflow: requirements-metricflow.txt $(VENV)/.installed
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-metricflow.txt -c requirements.txt
 	@touch $@
+
+# --- The CRM dashboard (issue 22) ------------------------------------------------
+# An Observable Framework site (dashboards/, npm versions pinned by its
+# package-lock.json) over JSON that dashboards/export_data.py writes from the marts
+# of $(CRM_DUCKDB_PATH), read-only. Static: open $(DASHBOARD_OUT)/index.html
+# through any web server (python3 -m http.server -d $(DASHBOARD_OUT)).
+DASHBOARD_OUT ?= dashboards/dist
+
+.PHONY: dashboard
+
+dashboards/node_modules/.installed: dashboards/package-lock.json
+	@command -v npm >/dev/null || { echo "dashboard: needs Node.js 20+ and npm (apt-get install nodejs npm)" >&2; exit 1; }
+	@echo "dashboard: npm ci (versions pinned by dashboards/package-lock.json)"
+	cd dashboards && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+dashboard: venv dashboards/node_modules/.installed ## the CRM dashboard of $(CRM_DUCKDB_PATH) (read-only) as a static site in $(DASHBOARD_OUT)
+	@set -euo pipefail; start=$$(date +%s); \
+	$(PYTHON) dashboards/export_data.py --warehouse $(CRM_DUCKDB_PATH) --out dashboards/src/data; \
+	out='$(abspath $(DASHBOARD_OUT))'; \
+	cd dashboards && OBSERVABLE_TELEMETRY_DISABLE=true CRM_DASHBOARD_OUT="$$out" \
+	    npx --no-install observable build > "$$out.log" 2>&1 || { cat "$$out.log"; exit 1; }; \
+	echo "dashboard: $$out/index.html in $$(( $$(date +%s) - start )) s (log $$out.log); serve it: python3 -m http.server -d $$out"

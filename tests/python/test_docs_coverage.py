@@ -12,8 +12,8 @@ metric_tests, semantic); a description must say more than the name it
 describes. Marts are the public surface, so their descriptions must also be in
 the DuckDB file as table and column comments (persist_docs), where BI tools read
 them. Seeds are configuration and test fixtures, not models: out of scope. The
-exposures (the HTML report, a sample dashboard) must name marts only, and the
-report's exposure exactly the marts scripts/report.py reads.
+exposures (the CRM dashboard, a sample BI dashboard) must name marts only, and the
+dashboard's exposure exactly the marts dashboards/export_data.py reads.
 """
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ def test_catalog_shows_the_mart_comments(models, catalog) -> None:
 
 def test_exposures_declare_their_marts_and_owner(manifest, models) -> None:
     exposures = {node["name"]: node for node in manifest["exposures"].values()}
-    assert {"crm_report", "crm_weekly_kpi_dashboard"} <= set(exposures)
+    assert {"crm_dashboard", "crm_weekly_kpi_dashboard"} <= set(exposures)
     mart_ids = {node["unique_id"] for node in models.values() if _is_mart(node)}
     for name, exposure in exposures.items():
         assert exposure["description"].strip() and exposure["owner"]["email"], name
@@ -177,17 +177,15 @@ def test_exposures_declare_their_marts_and_owner(manifest, models) -> None:
         assert depends and depends <= mart_ids, f"{name} depends on non-marts: {sorted(depends - mart_ids)}"
 
 
-def test_report_exposure_lists_every_mart_the_report_reads(manifest, models) -> None:
-    """scripts/report.py reads marts by name (`marts.<mart>`): the exposure declares exactly those."""
-    report = PROJECT_DIR / "scripts" / "report.py"
-    if not report.exists():
-        pytest.skip("scripts/report.py not written yet")
+def test_dashboard_exposure_lists_every_mart_the_dashboard_reads(manifest, models) -> None:
+    """dashboards/export_data.py reads marts by name (`marts.<mart>`): the exposure declares exactly those."""
+    export = PROJECT_DIR / "dashboards" / "export_data.py"
     marts = {node["alias"] for node in models.values() if _is_mart(node)}
-    read = set(re.findall(r"marts\.\"?([a-z_0-9]+)", report.read_text())) & marts
-    assert read, "scripts/report.py names no mart as marts.<name>: the check below would prove nothing"
-    exposure = next(node for node in manifest["exposures"].values() if node["name"] == "crm_report")
+    read = set(re.findall(r"marts\.\"?([a-z_0-9]+)", export.read_text())) & marts
+    assert read, "dashboards/export_data.py names no mart as marts.<name>: the check below would prove nothing"
+    exposure = next(node for node in manifest["exposures"].values() if node["name"] == "crm_dashboard")
     declared = {manifest["nodes"][uid]["alias"] for uid in exposure["depends_on"]["nodes"]}
     assert read == declared, (
-        f"crm_report exposure out of date: the report reads but it lacks {sorted(read - declared)}, "
-        f"it declares but the report does not read {sorted(declared - read)}"
+        f"crm_dashboard exposure out of date: the export reads but it lacks {sorted(read - declared)}, "
+        f"it declares but the export does not read {sorted(declared - read)}"
     )
