@@ -28,20 +28,6 @@ import yaml
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
-# --------------------------------------------------------------------------------
-# Columns that issue 21 changes (another branch). Switch these after that merge:
-#   kpi_weekly:   buyers_45d / repeat_buyers_45d  ->  repeat_buyers (45-day base and
-#                 repeaters); repurchase_rate_45d keeps its name.
-#   gap_analysis: like for like becomes `period_type = 'year' and has_full_history`
-#                 (and `period_type = 'ytd'` for the year to date against the same
-#                 days of the previous year).
-#   kpi_lifecycle_weekly: `where has_full_history` (not used by the dashboard yet).
-# Each page's queries below use only these names for the affected columns.
-# --------------------------------------------------------------------------------
-KPI_WEEKLY_BASE_BUYERS = "buyers_45d"  # issue 21: gone (the base is `buyers` of the 45-day window)
-KPI_WEEKLY_REPEAT_BUYERS = "repeat_buyers_45d"  # issue 21: "repeat_buyers"
-GAP_LIKE_FOR_LIKE = "has_previous_year and is_complete"  # issue 21: "period_type = 'year' and has_full_history"
-
 
 def rows(connection: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
     cursor = connection.execute(sql)
@@ -98,8 +84,7 @@ def monitor_data(connection: duckdb.DuckDBPyConnection) -> dict[str, object]:
         f"""
         select
             week_start, week_end, buyers, orders_count, revenue, aov,
-            {KPI_WEEKLY_BASE_BUYERS} as base_buyers_45d,
-            {KPI_WEEKLY_REPEAT_BUYERS} as repeat_buyers_45d,
+            repeat_buyers,
             repurchase_rate_45d, repurchase_rate_change, aov_change, combined_change, is_complete
         from marts.kpi_weekly
         order by week_start
@@ -240,10 +225,13 @@ def planning_data(connection: duckdb.DuckDBPyConnection) -> dict[str, object]:
         connection,
         f"""
         select
-            year, store_id, customer_group, revenue, previous_revenue,
+            year, period_type, store_id, customer_group, revenue, previous_revenue,
             buyers_effect, frequency_effect, aov_effect, target_revenue
         from marts.gap_analysis
-        where {GAP_LIKE_FOR_LIKE}
+        -- like for like only: a whole year against the whole year before ('year'), the
+        -- current year to date against the same days of the year before ('ytd'); never a
+        -- year whose previous year starts before the data's history
+        where has_full_history
         order by year, store_id nulls first, customer_group
         """,
     )
