@@ -23,6 +23,8 @@ TEST_DUCKDB_PATH ?= warehouse/test.duckdb
 VARS ?=
 AS_OF_DATE ?=
 unexport VARS AS_OF_DATE
+# dbt artefacts of `make build` (make export reads its manifest.json)
+PUBLISH_TARGET_PATH ?= target/publish
 shell_quote = '$(subst ','\'',$(value $(1)))'
 PIP_INSTALL := $(PYTHON) -m pip install --quiet --disable-pip-version-check
 
@@ -51,7 +53,7 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 build: venv ## build into a new file, validate it, then publish it atomically as $(CRM_DUCKDB_PATH)
 	@mkdir -p $(dir $(CRM_DUCKDB_PATH))
 	@CRM_BUILD_VARS=$(call shell_quote,VARS) CRM_AS_OF_DATE=$(call shell_quote,AS_OF_DATE) \
-	    exec $(PYTHON) scripts/publish.py --warehouse $(CRM_DUCKDB_PATH)
+	    exec $(PYTHON) scripts/publish.py --warehouse $(CRM_DUCKDB_PATH) --target-path $(PUBLISH_TARGET_PATH)
 
 test: venv-dev test-dbt lint pytest test-spark ## fresh dbt build with all tests + GX validation, lint, pytest, Spark build + parity
 
@@ -75,7 +77,7 @@ pytest: venv-dev venv-spark venv-metricflow browser ## Python tests against the 
 DOCS_TARGET_PATH ?= target/docs
 EXPORT_DIR ?= warehouse/export
 # The manifest of the build that made $(CRM_DUCKDB_PATH): `make build` (scripts/publish.py) writes target/publish.
-EXPORT_DBT_MANIFEST ?= target/publish/manifest.json
+EXPORT_DBT_MANIFEST ?= $(PUBLISH_TARGET_PATH)/manifest.json
 
 .PHONY: docs export
 

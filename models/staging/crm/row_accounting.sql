@@ -1,7 +1,10 @@
 {#-
     Row accounting per input: rows in (counted on the raw input itself) =
     kept + rejected + exact duplicates collapsed + superseded versions.
+    A table: the counts are those of the build, and the published file must not
+    depend on the raw files or the attached source database once it is built.
 -#}
+{{ config(materialized='table') }}
 {%- set inputs = crm_raw_contract().keys() | list %}
 
 with
