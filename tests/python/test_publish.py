@@ -254,3 +254,36 @@ def test_relation_input_from_an_attached_database_through_make_build(tmp_path: P
                           env={"CRM_ATTACH": str(source)})
     assert missing.returncode != 0
     assert "raw_orders: relation 'myschema.nosuch' does not exist" in missing.stdout + missing.stderr
+
+
+LIVE_WRITER = r"""
+import sys, duckdb
+connection = duckdb.connect(sys.argv[1])
+connection.execute("set checkpoint_threshold = '1TB'")
+connection.execute("create table main.scratch as select 42 as answer")
+print("writing", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_wal_of_a_live_writer_stops_the_publish_instead_of_being_moved(tmp_path: Path) -> None:
+    sys.path.insert(0, str(PUBLISH.parent))
+    import publish
+
+    warehouse = tmp_path / "live.duckdb"
+    writer = subprocess.Popen([sys.executable, "-c", LIVE_WRITER, str(warehouse)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "writing"
+        assert warehouse.with_name("live.duckdb.wal").exists()
+        try:
+            publish.set_aside_stale_wal(warehouse)
+            refused = False
+        except publish.PublishError as error:
+            refused = "a read-write session holds" in str(error)
+        assert refused
+        assert warehouse.with_name("live.duckdb.wal").exists()  # left alone
+    finally:
+        assert writer.stdin is not None
+        writer.stdin.close()
+        writer.wait(timeout=60)
