@@ -162,16 +162,19 @@ class Child:
 
     @classmethod
     def stop(cls) -> int | None:
-        """Stops the running child: SIGINT (dbt cancels its queries), then SIGKILL after 20 s."""
+        """Stops the running child: SIGINT (dbt cancels its queries), SIGTERM after 5 s (a child
+        started in the background by a non-interactive shell ignores SIGINT), SIGKILL after 10 s."""
         child = cls.current
         if child is None or child.poll() is not None:
             return None
-        child.send_signal(signal.SIGINT)
-        try:
-            child.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+        for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
+            child.send_signal(stop)
+            try:
+                child.wait(timeout=5)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        child.wait()
         return child.pid
 
 
