@@ -325,7 +325,10 @@ def publish(args: argparse.Namespace) -> int:
                 print("  " + line, file=sys.stderr)
             kept = []
             if rejected_share_failed(target_path):
-                kept = keep_rejected_rows(building, published, values, env, args, log_dir)
+                try:
+                    kept = keep_rejected_rows(building, published, values, env, args, log_dir)
+                except Exception as error:  # noqa: BLE001 - the build's own failure is the message that matters
+                    print(f"publish: could not keep the rejected rows: {error}", file=sys.stderr)
             print(f"publish: FAILED: dbt build failed; {published} is untouched ({state}). "
                   f"Full log: {log_dir / 'build.log'}", file=sys.stderr)
             for path in kept:
