@@ -2,6 +2,8 @@
 #   make build   create .venv from the pinned requirements if missing, build the demo warehouse
 #   make test    fresh build of a test warehouse (seeds, models, data + unit tests), validation, lint, pytest,
 #                then the same project on local Spark with parity against DuckDB
+# requirements.txt is what a build needs (runtime); requirements-dev.txt adds the test and lint tools
+# (make test installs both).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -15,10 +17,18 @@ export DBT_PROFILES_DIR := $(CURDIR)/profiles
 CRM_DUCKDB_PATH ?= warehouse/crm.duckdb
 TEST_DUCKDB_PATH ?= warehouse/test.duckdb
 # make build VARS="{raw_orders: /data/orders.parquet}" AS_OF_DATE=2024-06-30
+# Both reach scripts/publish.py as environment variables (CRM_BUILD_VARS, CRM_AS_OF_DATE), taken
+# verbatim: $(value ...) stops make from expanding $(...) in them, the only quote that matters inside
+# '...' is escaped, and they are not exported (make would expand them to export them).
 VARS ?=
 AS_OF_DATE ?=
+unexport VARS AS_OF_DATE
+# dbt artefacts of `make build` (make export reads its manifest.json)
+PUBLISH_TARGET_PATH ?= target/publish
+shell_quote = '$(subst ','\'',$(value $(1)))'
+PIP_INSTALL := $(PYTHON) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: help venv build test test-dbt lint pytest clean
+.PHONY: help venv venv-dev build test test-dbt lint pytest clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -26,19 +36,26 @@ help: ## list the targets
 venv: $(VENV)/.installed ## create the virtualenv from requirements.txt (only when missing or changed)
 
 $(VENV)/.installed: requirements.txt
-	@test -x $(PYTHON) || python3 -m venv $(VENV)
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@test -x $(PYTHON) || { echo "venv: creating $(VENV)"; python3 -m venv $(VENV); }
+	@echo "venv: pip install -r requirements.txt (runtime: dbt, DuckDB, Great Expectations; a few minutes the first time)"
+	@$(PIP_INSTALL) -r requirements.txt
 	@touch $@
 
+venv-dev: $(VENV)/.installed-dev ## add the development and test tools (requirements-dev.txt) to .venv
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	@echo "venv: pip install -r requirements-dev.txt (pytest, sqlfluff, playwright, SQLAlchemy for the BI test)"
+	@$(PIP_INSTALL) -r requirements-dev.txt -c requirements.txt
+	@touch $@
+
+# The recipe execs publish.py (no shell left in between), so a SIGTERM that make forwards reaches it:
+# it stops dbt, deletes the half-built file and says so.
 build: venv ## build into a new file, validate it, then publish it atomically as $(CRM_DUCKDB_PATH)
 	@mkdir -p $(dir $(CRM_DUCKDB_PATH))
-	@vars='$(VARS)'; \
-	if [ -n '$(AS_OF_DATE)' ]; then \
-	    if [ -n "$$vars" ]; then vars="$${vars%\}}, as_of_date: '$(AS_OF_DATE)'}"; else vars="{as_of_date: '$(AS_OF_DATE)'}"; fi; \
-	fi; \
-	$(PYTHON) scripts/publish.py --warehouse $(CRM_DUCKDB_PATH) $${vars:+--vars "$$vars"}
+	@CRM_BUILD_VARS=$(call shell_quote,VARS) CRM_AS_OF_DATE=$(call shell_quote,AS_OF_DATE) \
+	    exec $(PYTHON) scripts/publish.py --warehouse $(CRM_DUCKDB_PATH) --target-path $(PUBLISH_TARGET_PATH)
 
-test: test-dbt lint pytest test-spark ## fresh dbt build with all tests + GX validation, lint, pytest, Spark build + parity
+test: venv-dev test-dbt lint pytest test-spark ## fresh dbt build with all tests + GX validation, lint, pytest, Spark build + parity
 
 test-dbt: venv ## fresh dbt build (seeds, models, data tests, unit tests) into $(TEST_DUCKDB_PATH)
 	@mkdir -p $(dir $(TEST_DUCKDB_PATH))
@@ -47,11 +64,12 @@ test-dbt: venv ## fresh dbt build (seeds, models, data tests, unit tests) into $
 	CRM_DUCKDB_PATH=$(TEST_DUCKDB_PATH) $(DBT) docs generate --target-path target/test
 	$(PYTHON) scripts/validate.py --warehouse $(TEST_DUCKDB_PATH)
 
-lint: venv ## sqlfluff (dbt templater) over models, tests and analyses: zero violations
+lint: venv-dev ## sqlfluff (dbt templater) over models, tests and analyses: zero violations
 	@test -f $(TEST_DUCKDB_PATH) || $(MAKE) test-dbt
+	@echo "lint: sqlfluff with the dbt templater over models, tests, analyses (compiles every file; a few minutes)"
 	CRM_DUCKDB_PATH=$(TEST_DUCKDB_PATH) $(SQLFLUFF) lint models tests analyses
 
-pytest: venv venv-spark venv-metricflow browser ## Python tests against the test warehouse (some check the Spark target's config)
+pytest: venv-dev venv-spark venv-metricflow browser ## Python tests against the test warehouse (some check the Spark target's config)
 	@test -f $(TEST_DUCKDB_PATH) || $(MAKE) test-dbt
 	CRM_DUCKDB_PATH=$(TEST_DUCKDB_PATH) $(PYTEST) -q tests/python
 
@@ -59,13 +77,18 @@ pytest: venv venv-spark venv-metricflow browser ## Python tests against the test
 DOCS_TARGET_PATH ?= target/docs
 EXPORT_DIR ?= warehouse/export
 # The manifest of the build that made $(CRM_DUCKDB_PATH): `make build` (scripts/publish.py) writes target/publish.
-EXPORT_DBT_MANIFEST ?= target/publish/manifest.json
+EXPORT_DBT_MANIFEST ?= $(PUBLISH_TARGET_PATH)/manifest.json
 
 .PHONY: docs export
 
-docs: venv ## dbt docs (manifest, catalog, index.html) of $(CRM_DUCKDB_PATH) into $(DOCS_TARGET_PATH)
-	CRM_DUCKDB_PATH=$(CRM_DUCKDB_PATH) $(DBT) docs generate --target-path $(DOCS_TARGET_PATH)
-	@echo "docs: $(DOCS_TARGET_PATH)/index.html; browse with $(DBT) docs serve --target-path $(DOCS_TARGET_PATH)"
+# Read-only target: works while BI tools hold the file. --static: one self-contained
+# static_index.html (manifest and catalog inside) that opens from disk, no server.
+docs: venv ## dbt docs of $(CRM_DUCKDB_PATH) (read-only) as one file that opens from disk: $(DOCS_TARGET_PATH)/static_index.html
+	@test -f $(CRM_DUCKDB_PATH) || { echo "docs: no warehouse at $(CRM_DUCKDB_PATH); run make build first" >&2; exit 1; }
+	@echo "docs: dbt docs generate --static (read-only target) of $(CRM_DUCKDB_PATH) ..."
+	@CRM_TARGET=readonly CRM_DUCKDB_PATH=$(CRM_DUCKDB_PATH) $(DBT) --quiet docs generate --static \
+	    --target-path $(DOCS_TARGET_PATH) --log-path logs/docs
+	@echo "docs: open $(DOCS_TARGET_PATH)/static_index.html in a browser (no server needed)"
 
 export: venv ## every public mart of $(CRM_DUCKDB_PATH) as Parquet + manifest.json into $(EXPORT_DIR)
 	$(PYTHON) scripts/export.py --warehouse $(CRM_DUCKDB_PATH) --out $(EXPORT_DIR) --dbt-manifest $(EXPORT_DBT_MANIFEST)
@@ -96,7 +119,8 @@ SPARK_REF_DUCKDB_PATH ?= warehouse/spark_ref.duckdb
 venv-spark: $(VENV)/.installed-spark ## add the Spark extras (requirements-spark.txt) to .venv
 
 $(VENV)/.installed-spark: requirements-spark.txt $(VENV)/.installed
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-spark.txt -c requirements.txt
+	@echo "venv: pip install -r requirements-spark.txt (dbt-spark, pyspark: about 490 MB the first time)"
+	@$(PIP_INSTALL) -r requirements-spark.txt -c requirements.txt
 	@touch $@
 
 test-spark: venv-spark ## build on local Spark (seeds, models, tests) and check parity of every table with DuckDB
@@ -125,7 +149,8 @@ test-spark: venv-spark ## build on local Spark (seeds, models, tests) and check 
 venv-metricflow: $(VENV)/.installed-metricflow ## add MetricFlow (requirements-metricflow.txt, the `mf` CLI) to .venv
 
 $(VENV)/.installed-metricflow: requirements-metricflow.txt $(VENV)/.installed
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check -r requirements-metricflow.txt -c requirements.txt
+	@echo "venv: pip install -r requirements-metricflow.txt (MetricFlow, the mf CLI)"
+	@$(PIP_INSTALL) -r requirements-metricflow.txt -c requirements.txt
 	@touch $@
 
 # --- The CRM dashboard (issue 22) ------------------------------------------------

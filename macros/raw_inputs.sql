@@ -87,9 +87,27 @@
             {% if source.kind == 'relation' %}
                 {% set existing = adapter.get_relation(database=from_clause.database, schema=from_clause.schema,
                                                        identifier=from_clause.identifier) %}
+                {% if existing is none and target.type == 'duckdb' %}
+                    {#- Not in the warehouse: the first read-only attached database that has it
+                        (CRM_ATTACH, profile target duckdb_attach; docs/operations.md). -#}
+                    {% set attached = run_query(
+                        "select database_name from duckdb_databases() where readonly and not internal"
+                        ~ " order by database_name"
+                    ) %}
+                    {% set lookup = namespace(found=none) %}
+                    {% for database_name in attached.columns[0].values() %}
+                        {% if lookup.found is none %}
+                            {% set lookup.found = adapter.get_relation(
+                                database=database_name, schema=from_clause.schema, identifier=from_clause.identifier
+                            ) %}
+                        {% endif %}
+                    {% endfor %}
+                    {% set existing = lookup.found %}
+                {% endif %}
                 {% if existing is none %}
                     {{ exceptions.raise_compiler_error(
-                        var_name ~ ": relation '" ~ source.value ~ "' does not exist."
+                        var_name ~ ": relation '" ~ source.value ~ "' does not exist (neither in the warehouse nor"
+                        ~ " in a database attached with CRM_ATTACH=/path/to/source.duckdb)."
                     ) }}
                 {% endif %}
                 {% set from_clause = existing %}

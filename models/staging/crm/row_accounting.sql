@@ -3,7 +3,10 @@
     CSV lines it could not read, which DuckDB's read_csv set aside) =
     kept + rejected + exact duplicates collapsed + superseded versions. Every copy
     of a rejected raw row counts as rejected (not as a collapsed duplicate).
+    A table: the counts are those of the build, and the published file must not
+    depend on the raw files or the attached source database once it is built.
 -#}
+{{ config(materialized='table') }}
 {%- set inputs = crm_raw_contract().keys() | list %}
 
 with
