@@ -1,6 +1,6 @@
 {#-
     The default as_of_date (var as_of_date unset), and the checks that the orders
-    input can be built from (DESIGN.md section 4, docs/decisions.md "Dates").
+    input can be built from (docs/definitions.md#build-dates, docs/decisions.md "Dates").
 
     Stray dates: a few rows dated far after the rest (a typo in the year) must not
     move the default as_of_date, which would leave every customer "silent" and

@@ -1,5 +1,5 @@
 {#-
-    What the marts carry as customer_id (DESIGN.md section 3, var customer_key):
+    What the marts carry as customer_id (docs/definitions.md#raw-inputs, var customer_key):
       member_id  the member_id as it is in the inputs
       hash       a salted hash of it: md5(salt || '|' || member_id), the salt from
                  the environment variable CRM_CUSTOMER_KEY_SALT. The hash is taken

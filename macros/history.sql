@@ -1,5 +1,5 @@
 {#-
-    history_start_date (DESIGN.md section 4): history before it is unknown, so a
+    history_start_date (docs/definitions.md#build-dates): history before it is unknown, so a
     customer cannot be called new, retained or reactivated on history the data does
     not hold. From var history_start_date (validated like as_of_date), else the
     first purchase date of `occasions_relation`, a relation the calling model already

@@ -1,5 +1,5 @@
 {#-
-    Unknown vars stop the build (DESIGN.md section 3): dbt itself ignores a var
+    Unknown vars stop the build (docs/definitions.md#raw-inputs): dbt itself ignores a var
     nobody reads, so a typo (`raw_member`, `as_of_dat`) would silently build on
     the demo data or the default date. crm_check_unknown_vars (on-run-start)
     compares the vars given on the command line with the project's vars and
@@ -103,7 +103,7 @@
 
 {% macro crm_check_input_vars() %}
     {#-
-        on-run-start: the vars of the raw inputs (DESIGN.md section 3), checked before
+        on-run-start: the vars of the raw inputs (docs/definitions.md#raw-inputs), checked before
         anything runs: unknown vars, business_timezone, customer_key (and its salt),
         the CSV settings of each CSV input, the stray-date rule.
     -#}

@@ -1,5 +1,5 @@
 {#-
-    Lifecycle stages from days since the last purchase (DESIGN.md section 4),
+    Lifecycle stages from days since the last purchase (docs/definitions.md#lifecycle),
     with the boundaries of var lifecycle_boundaries (default [7, 45, 90, 180, 365]).
 -#}
 

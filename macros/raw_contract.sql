@@ -1,5 +1,5 @@
 {#-
-    The raw data contract (DESIGN.md section 3), in one place.
+    The raw data contract (docs/definitions.md#raw-inputs), in one place.
 
     Every input: its columns in contract order, the key, the column that
     decides between versions of a key (latest wins), and per column:

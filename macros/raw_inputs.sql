@@ -1,5 +1,5 @@
 {#-
-    Raw-input resolution (DESIGN.md section 3).
+    Raw-input resolution (docs/definitions.md#raw-inputs).
 
     Each input comes from its bundled seed `raw_<input>` by default, or from the
     var of the same name holding
@@ -163,7 +163,7 @@
         A typed (non-text) column of a Parquet file or relation, as staging reads it:
           - a text column of the contract (keys: order_id, member_id, store_id, ...)
             holding integers becomes text, so staging and marts carry text keys
-            whatever the export's types (DESIGN.md section 3);
+            whatever the export's types (docs/definitions.md#raw-inputs);
           - a timestamp column holding a time-zone-aware type (Parquet TIMESTAMPTZ)
             becomes local time of var business_timezone (crm_timestamptz_to_local);
           - anything else is passed as is (staging's safe casts type it).

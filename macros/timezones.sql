@@ -1,5 +1,5 @@
 {#-
-    Local time (DESIGN.md section 3): var business_timezone (an IANA name, default
+    Local time (docs/definitions.md#raw-inputs): var business_timezone (an IANA name, default
     UTC) is the shop's local time. A naive timestamp is taken as local time; a
     timestamp with an offset ('2024-06-30T23:30:00+05:00', '...Z') or a
     zone-aware column (Parquet TIMESTAMPTZ) is converted to local time, so every

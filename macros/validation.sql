@@ -1,5 +1,5 @@
 {#-
-    Row-level validation shared by every raw input (DESIGN.md section 3).
+    Row-level validation shared by every raw input (docs/definitions.md#raw-inputs).
 
     crm_validate_input(input_name, extra_checks) builds the base model of an
     input: one row per distinct raw row (exact duplicates collapsed, counted in

@@ -1,7 +1,7 @@
 -- The core CRM numbers as one hand-written DuckDB script: the baseline that
 -- scripts/bench.py times the dbt build of the core marts against.
 --
--- Same inputs and the same rules as the warehouse (DESIGN.md sections 3-4), written
+-- Same inputs and the same rules as the warehouse (docs/definitions.md), written
 -- the way a data engineer would write them by hand for DuckDB alone: typed Parquet
 -- orders and members, exact duplicates collapsed, the latest version of a key wins
 -- (a tie at the latest version or an invalid winner drops the key), purchases,

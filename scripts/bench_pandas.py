@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The core CRM numbers in plain pandas: the "without a warehouse" baseline of scripts/bench.py.
 
-A straightforward, vectorised pandas implementation of DESIGN.md sections 3-4 over
+A straightforward, vectorised pandas implementation of docs/definitions.md over
 the generator's Parquet files, as an analyst would write it in a notebook:
 
 - orders and members: exact duplicates collapsed, invalid rows dropped, the latest

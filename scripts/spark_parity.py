@@ -69,8 +69,8 @@ KIND_BY_PREFIX = (
 )
 
 
-# DuckDB-only syntax the project bans in models (STYLE / DESIGN section 2) that
-# Spark 4 would still run; what Spark rejects anyway fails the build itself.
+# DuckDB-only syntax the project bans in models (docs/definitions.md#layers-and-layout)
+# that Spark 4 would still run; what Spark rejects anyway fails the build itself.
 NON_PORTABLE_SQL = (
     (re.compile(r"::"), "a `::` cast (use cast(x as type))"),
     (re.compile(r"\bqualify\b", re.IGNORECASE), "QUALIFY (filter on the window in an outer CTE)"),

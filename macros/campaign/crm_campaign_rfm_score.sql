@@ -1,7 +1,7 @@
 {#-
     RFM score of `value` for `dimension` (recency | frequency | monetary) within
     each partition (e.g. one RFM snapshot per campaign), with the rules of
-    crm_rfm_score (macros/customer/rfm_score.sql, DESIGN.md section 4):
+    crm_rfm_score (macros/customer/rfm_score.sql, docs/definitions.md#customer-state):
         score = least(bins, 1 + floor(bins * percent_rank() over (partition by ... order by value)))
     ordered by recency descending; fixed thresholds (var rfm_<dimension>_thresholds)
     need no window and are delegated to crm_rfm_score unchanged. crm_rfm_score has

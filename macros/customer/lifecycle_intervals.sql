@@ -1,6 +1,6 @@
 {% macro crm_lifecycle_intervals(occasions, members, customers) %}
     {#-
-        SQL (a complete query): the lifecycle stage intervals (DESIGN.md section 4)
+        SQL (a complete query): the lifecycle stage intervals (docs/definitions.md#lifecycle)
         of the given occasions (int_purchase_occasions_grouped rows), members
         (int_members_unioned rows) and customers (int_customers_aggregated rows),
         each a relation or a CTE name. int_lifecycle_intervals_derived is this query

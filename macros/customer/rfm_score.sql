@@ -1,5 +1,5 @@
 {#-
-    RFM scores (DESIGN.md section 4). Quantile rule by default:
+    RFM scores (docs/definitions.md#customer-state). Quantile rule by default:
         score = least(bins, 1 + floor(bins * percent_rank() over (order by value)))
     ascending for frequency and monetary, by recency_days descending for recency
     (most recent = highest); ties always share a score. A fixed-threshold list in

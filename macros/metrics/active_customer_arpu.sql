@@ -1,5 +1,5 @@
 {#-
-    Active-customer ARPU (活跃客户ARPU, DESIGN.md section 4) per period on any relation
+    Active-customer ARPU (活跃客户ARPU, docs/definitions.md#rates) per period on any relation
     of purchases or occasions: active_customers = customers with >= 1 purchase
     occasion in the period; revenue = net money of the period's orders;
     active_customer_arpu = revenue / active_customers (null when 0). One row per period

@@ -1,5 +1,5 @@
 {#-
-    The cohort retention matrix of the cohort marts (DESIGN.md sections 4-5), on a
+    The cohort retention matrix of the cohort marts (docs/definitions.md#cohorts-and-retention), on a
     relation of occasions with net_amount and orders_count: retention_rate (mode
     'exact') per cohort x period_number, plus the cohort's orders and revenue in the
     period and cumulative revenue per cohort customer to the period.

@@ -1,5 +1,5 @@
 {#-
-    Retention rate (客户保持率, DESIGN.md section 4) on any relation of purchases or
+    Retention rate (客户保持率, docs/definitions.md#cohorts-and-retention) on any relation of purchases or
     occasions: for each period P of `period_grain`, base = the customers with >= 1
     occasion in P, each from the date of their last occasion in P; retained(N) = base
     customers with another occasion within N days after that date (occasions after

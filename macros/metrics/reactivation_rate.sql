@@ -1,5 +1,5 @@
 {#-
-    Reactivation rate on any relation of purchases or occasions (DESIGN.md section 4).
+    Reactivation rate on any relation of purchases or occasions (docs/definitions.md#rates).
     For a period P starting on s: customers_at_start = customers whose lifecycle stage
     as of s - 1 is S (crm_lifecycle_stage of recency = (s - 1) - their latest occasion
     on or before s - 1; customers without one are prospects and are not counted);

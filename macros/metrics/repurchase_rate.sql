@@ -1,5 +1,5 @@
 {#-
-    Repurchase rate on any relation of purchases or occasions (DESIGN.md section 4):
+    Repurchase rate on any relation of purchases or occasions (docs/definitions.md#rates):
     among customers with >= 1 occasion in a period, the share with >= 2 in it.
 
     Period mode (window_days none): one row per period of `period_grain` from the

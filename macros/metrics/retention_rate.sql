@@ -1,5 +1,5 @@
 {#-
-    Cohort retention on any relation of purchases or occasions (DESIGN.md section 4).
+    Cohort retention on any relation of purchases or occasions (docs/definitions.md#cohorts-and-retention).
     A customer's cohort is the period of `cohort_grain` holding their first occasion.
 
     unit='period' (one row per cohort x period_number, every period starting on or

@@ -1,5 +1,5 @@
 {#-
-    Fiscal years for planning (DESIGN.md section 4, gap analysis). A fiscal year
+    Fiscal years for planning (docs/definitions.md#gap-analysis). A fiscal year
     starts on day 1 of month var `fiscal_year_start_month` (default 1 = calendar
     year) and is named after the calendar year in which it STARTS: with start
     month 4, fiscal year 2025 runs from 2025-04-01 to 2026-03-31.

@@ -1,6 +1,6 @@
 {#-
     LMDI (logarithmic mean Divisia index, additive form) for gap analysis
-    (DESIGN.md section 4). A total R = B x F x A changes from R0 to R1; the effect of
+    (docs/definitions.md#gap-analysis). A total R = B x F x A changes from R0 to R1; the effect of
     factor X is L(R1, R0) x ln(X1 / X0), with the logarithmic mean
     L(x, y) = (x - y) / (ln x - ln y) and L(x, x) = x. The effects of all factors add
     up to R1 - R0 (floating point: to ~1e-9 of the totals).

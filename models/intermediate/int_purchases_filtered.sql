@@ -1,4 +1,4 @@
-{#- Purchases (DESIGN.md section 4): kept orders with status paid | shipped |
+{#- Purchases (docs/definitions.md#purchases-and-occasions): kept orders with status paid | shipped |
     completed, a member_id and net_amount > 0, purchased on or before as_of_date. -#}
 
 with

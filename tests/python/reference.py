@@ -1,7 +1,7 @@
 """An independent reference implementation of the design's staging rules, in pandas.
 
 Tests compare the warehouse with what this module computes from the raw files
-(DESIGN.md sections 3-4). It shares no code with the dbt models: it is written
+(docs/definitions.md). It shares no code with the dbt models: it is written
 from the design's text, so a bug in the SQL shows up as a difference.
 """
 

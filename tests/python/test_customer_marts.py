@@ -2,7 +2,7 @@
 
 Orders go through tests/python/reference.py (staging, purchases, occasions); members
 are cleaned here from the raw members CSV by the contract's rules. Everything else is
-written from DESIGN.md section 4 and the seeds' documented meaning: recency,
+written from docs/definitions.md#customer-state and the seeds' documented meaning: recency,
 frequency, monetary, the percent_rank scores (ties share), cells and first-match
 segments, cume_dist value tiers, purchase cycle, trailing-365-day member tiers,
 lifecycle stage, customer type and loyalty level. Stage history is checked by

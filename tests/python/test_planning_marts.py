@@ -3,7 +3,7 @@
 gap_analysis, gap_targets, store_performance, store_customer_mix and store_archetypes
 (issue 6) are checked against what this module computes from the raw orders and
 members files, through tests/python/reference.py (staging, purchases, occasions) and
-the definitions of DESIGN.md section 4 written out below: fiscal years, the four
+the definitions of docs/definitions.md#gap-analysis written out below: fiscal years, the four
 customer groups (history of the scope: the whole business or one store), rates,
 orders per buyer, AOV, LMDI with the "whole change to the buyer effect" rule for
 groups that appear or vanish, the target plan and its levers, store drivers and the

@@ -5,7 +5,7 @@ cohort_retention_by_store, cohort_retention_days, repurchase_rates,
 reactivation_rates, kpi_weekly, kpi_lifecycle_weekly, kpi_monthly, and issue 21's
 customer_retention) is recomputed
 from the raw orders CSV with tests/python/reference.py (staging, purchases and
-occasions) and the brute-force definitions of DESIGN.md section 4 below: per period,
+occasions) and the brute-force definitions of docs/definitions.md below: per period,
 per customer, by filtering dates. They share nothing with the SQL (which counts
 customers from +1 / -1 changes at occasion dates), so a bug on either side shows up
 as a difference. Counts must match exactly, rates within 1e-9, money exactly.
@@ -158,7 +158,8 @@ class Reference:
     # -- cohorts ------------------------------------------------------------------
 
     def cohort_retention(self, grain: str, dimension: str | None = None) -> list[dict]:
-        """One row per [dimension x] cohort x period_number (DESIGN.md section 4)."""
+        """One row per [dimension x] cohort x period_number
+        (docs/definitions.md#cohorts-and-retention)."""
         def group_of(customer: str) -> tuple:
             value = self.acquisition[dimension][customer] if dimension else None
             return value, period_start(self.first_purchase[customer], grain)
@@ -378,7 +379,8 @@ class Reference:
 
     def customer_retention(self) -> list[dict]:
         """The seed's retention rate: base = buyers of the period from their last occasion
-        in it; retained = another occasion within N days (DESIGN.md section 4)."""
+        in it; retained = another occasion within N days
+        (docs/definitions.md#cohorts-and-retention)."""
         rows = []
         for grain in ("month", "week"):
             for start in periods(self.first_day, self.as_of, grain):

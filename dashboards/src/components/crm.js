@@ -6,7 +6,7 @@ import {html} from "htl";
 import * as Inputs from "@observablehq/inputs";
 
 const LABELS = {
-  // lifecycle stages (DESIGN section 4)
+  // lifecycle stages (docs/definitions.md#lifecycle)
   after_sale: "After sale",
   active: "Active",
   silent: "Silent",

@@ -1,11 +1,11 @@
-{#- RFM as of each campaign's snapshot date, for every customer then (DESIGN.md
-    section 4 rules: scores are quantiles among the customers of the snapshot,
-    segments from seed rfm_segment_rules). The snapshot is the day before the
-    campaign started (or before its first contact, if earlier): the segment the
-    audience was in when the campaign was planned, point-in-time. Each customer's
-    state at a date is read from the one occasion that rules then (its last
-    purchase on or before the date) with running totals, so no customer x day
-    spine is built; var rfm_window_days applies as in customer_rfm. -#}
+{#- RFM as of each campaign's snapshot date, for every customer then
+    (docs/definitions.md#customer-state rules: scores are quantiles among the customers
+    of the snapshot, segments from seed rfm_segment_rules). The snapshot is the day
+    before the campaign started (or before its first contact, if earlier): the segment
+    the audience was in when the campaign was planned, point-in-time. Each customer's
+    state at a date is read from the one occasion that rules then (its last purchase on
+    or before the date) with running totals, so no customer x day spine is built; var
+    rfm_window_days applies as in customer_rfm. -#}
 {%- set window_days = var('rfm_window_days', none) -%}
 {%- set use_window = window_days is not none and (window_days | string | trim) not in ('', 'none', 'null') -%}
 

@@ -1,4 +1,4 @@
-{#- Lifecycle stage intervals (DESIGN.md section 4), computed from occasions, not
+{#- Lifecycle stage intervals (docs/definitions.md#lifecycle), computed from occasions, not
     from a customer x day spine. After each purchase occasion the customer walks
     through the stages as days since that purchase cross the boundaries of var
     lifecycle_boundaries, until the next occasion (the day before it) or as_of_date.

@@ -1,4 +1,4 @@
-{#- Member tier of every member and customer (DESIGN.md section 4): net spend in the
+{#- Member tier of every member and customer (docs/definitions.md#customer-state): net spend in the
     trailing window (as_of_date - member_tier_window_days, as_of_date] (365 days by
     default, as_of_date included), the highest tier of seed member_tiers whose
     min_spend <= that spend, the next tier up, and the near-upgrade and

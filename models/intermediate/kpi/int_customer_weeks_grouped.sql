@@ -3,7 +3,7 @@
     week's start (the day before its Monday: customer_type and recency from the
     occasions before the week) and whether the customer is a 45-day repeat buyer of
     the week: two or more occasions in [e - N + 1, e], e = the week's last day or
-    as_of_date if earlier, N = var repurchase_window_days (DESIGN.md section 4).
+    as_of_date if earlier, N = var repurchase_window_days (docs/definitions.md#weekly-monitors).
     Read by kpi_weekly (all buyers) and kpi_lifecycle_weekly (split by type and
     recency band at the week's start). -#}
 {%- set window_days = var('repurchase_window_days') | int -%}

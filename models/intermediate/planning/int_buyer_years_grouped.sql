@@ -1,4 +1,4 @@
-{#- Buyers per fiscal year with their gap-analysis group (DESIGN.md section 4): one
+{#- Buyers per fiscal year with their gap-analysis group (docs/definitions.md#gap-analysis): one
     row per scope x customer x fiscal year with at least one occasion. The scope is
     the whole business (store_id null) or one store; in a store's scope a buyer's
     group comes from their history AT THAT STORE (new = first occasion at the store

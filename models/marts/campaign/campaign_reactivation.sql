@@ -1,5 +1,5 @@
 {#- The seed's wake-up rate (唤醒率) and activation rate (激活率) of campaigns
-    (DESIGN.md section 4): among the contacts of a campaign whose member was sleeping
+    (docs/definitions.md#rates): among the contacts of a campaign whose member was sleeping
     (wake-up) or lost (activation) on the day before the contact, the share who
     responded (a purchase at or after contacted_at within the response window), in
     the treatment group beside the control group, the lift (treatment rate - control

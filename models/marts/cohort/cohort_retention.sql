@@ -1,4 +1,4 @@
-{#- Cohort retention matrix (DESIGN.md sections 4-5): one row per cohort (period of
+{#- Cohort retention matrix (docs/definitions.md#cohorts-and-retention): one row per cohort (period of
     var cohort_grain holding the first purchase) x period_number, from the cohort's
     period to the period holding as_of_date. Incomplete periods are flagged. -#}
 {%- set cohort_grain = crm_cohort_grain() -%}

@@ -1,4 +1,4 @@
-{#- N-day retention per cohort (DESIGN.md sections 4-5): eligible = cohort customers
+{#- N-day retention per cohort (docs/definitions.md#cohorts-and-retention): eligible = cohort customers
     with first purchase_date + N <= as_of_date; retained = eligible customers with
     another occasion in (first purchase_date, first purchase_date + N]. One row per
     cohort (var cohort_grain) x window_days (var retention_window_days). -#}

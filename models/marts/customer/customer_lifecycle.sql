@@ -1,6 +1,6 @@
 {#- One row per member or customer as of as_of_date (prospects included):
     customer_type, lifecycle_stage, lifecycle_segment and loyalty_level
-    (DESIGN.md section 4). Loyalty ladder, each rung includes the one below:
+    (docs/definitions.md#lifecycle). Loyalty ladder, each rung includes the one below:
     purchaser (1 occasion) < repeat_customer (2+ occasions) < supporter (a repeat
     customer who referred a member) < advocate (a supporter whose referral became a
     customer); members without a purchase are prospects whatever they referred. -#}

@@ -1,6 +1,6 @@
 {#- One row per customer (a purchase up to as_of_date): recency, frequency and
     monetary, their scores, cell and segment, value tier, purchase cycle and member
-    tier (DESIGN.md section 4). The purchase cycle is the seed's: 365 / occasions in
+    tier (docs/definitions.md#customer-state). The purchase cycle is the seed's: 365 / occasions in
     the trailing 365 days (customers with two or more there), and the overdue ratio
     and status come from it; avg_purchase_interval_days is kept beside it. frequency, orders_count and monetary count the RFM
     window (as_of_date - rfm_window_days, as_of_date], all history by default;

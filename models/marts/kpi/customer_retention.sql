@@ -1,4 +1,4 @@
-{#- The seed's retention rate (客户保持率, DESIGN.md section 4): per month and per
+{#- The seed's retention rate (客户保持率, docs/definitions.md#cohorts-and-retention): per month and per
     week, the customers with an occasion in the period, each from their last
     occasion in it, and the share of them with another occasion within N days (var
     customer_retention_window_days, default 90, 180, 365), for all customers and

@@ -1,4 +1,4 @@
-{#- The weekly lifecycle monitor and the seed's ten indicators (DESIGN.md section 4):
+{#- The weekly lifecycle monitor and the seed's ten indicators (docs/definitions.md#weekly-monitors):
     per week x customer_type x recency band at the week's start, the customers in the
     segment when the week starts, those of them who bought in the week, the purchase
     rate, the AOV of their purchases, and the 45-day repeat buyers among them (two or

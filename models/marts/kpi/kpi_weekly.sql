@@ -1,4 +1,4 @@
-{#- The weekly CRM monitor (DESIGN.md sections 4-5): one row per week (Monday to
+{#- The weekly CRM monitor (docs/definitions.md#weekly-monitors): one row per week (Monday to
     Sunday) from the first purchase's week to the week holding as_of_date, weeks
     without purchases included. The 45-day repurchase rate is the seed's: among the
     week's buyers, the share with two or more occasions in the 45 days ending on the

@@ -1,4 +1,4 @@
-{#- Reactivation rates (DESIGN.md sections 4-5): per month x from_stage, the
+{#- Reactivation rates (docs/definitions.md#rates): per month x from_stage, the
     customers whose lifecycle stage on the day before the month is from_stage and the
     share of them with >= 1 occasion in the month. sleeping = wake-up rate, lost =
     win-back rate. Prospects (no purchase yet) are not counted. -#}

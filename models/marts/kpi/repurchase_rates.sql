@@ -1,4 +1,4 @@
-{#- Repurchase rates (DESIGN.md sections 4-5): per period of each grain (month,
+{#- Repurchase rates (docs/definitions.md#rates): per period of each grain (month,
     quarter, year) x customer_type (all | new | returning; new = the customer's first
     occasion falls in the period), among customers with >= 1 occasion in the period,
     the share with >= 2 occasions in it. -#}

@@ -1,4 +1,4 @@
-{#- Gap analysis (DESIGN.md sections 4-5): one row per fiscal year x scope (store_id
+{#- Gap analysis (docs/definitions.md#gap-analysis): one row per fiscal year x scope (store_id
     null = whole business, else one store, with groups from the history at that
     store) x customer_group (new | retained_new | retained_returning | reactivated |
     all). Per group: buyers, orders_per_buyer, aov, revenue (sum of the groups'

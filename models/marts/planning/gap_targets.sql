@@ -1,4 +1,4 @@
-{#- Targets vs baseline and actuals (DESIGN.md section 4, gap analysis): one row per
+{#- Targets vs baseline and actuals (docs/definitions.md#gap-analysis): one row per
     target year x scope (store_id null = whole business) x driver, for every (year,
     scope) in seed crm_targets. baseline = the previous fiscal year's actual;
     target = the seed (or derived from the seed targets); actual = the year's

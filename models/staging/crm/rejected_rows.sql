@@ -1,4 +1,4 @@
-{#- Every rejected raw row of every input, with its reason (DESIGN.md section 3). -#}
+{#- Every rejected raw row of every input, with its reason (docs/definitions.md#raw-inputs). -#}
 {%- set inputs = crm_raw_contract().keys() | list %}
 
 with
