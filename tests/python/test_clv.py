@@ -419,29 +419,25 @@ def test_likelihood_and_gradients(cdnow: pd.DataFrame) -> None:
     bg_data = fitted._BgNbdData(ux, ut, uT, counts)
     repeat = cdnow[cdnow["x"] > 0]
     gg_data = fitted._GammaGammaData(repeat["x"], repeat["zbar"], np.ones(len(repeat)))
-    for values in ([0.5, 3.0, 0.8, 2.0], [2.0, 10.0, 1.5, 5.0], [0.243, 4.414, 0.793, 2.426]):
-        params = dict(zip(fitted.BG_NBD_PARAMETERS, values))
-        plain = fitted.bg_nbd_log_likelihood(params, cdnow["x"], cdnow["t_x"], cdnow["T"]).sum()
-        value, _ = fitted._bg_nbd_objective(np.log(values), bg_data)
-        assert -value * len(cdnow) == pytest.approx(plain, rel=1e-12)
-        error = optimize.check_grad(
-            lambda point: fitted._bg_nbd_objective(point, bg_data)[0],
-            lambda point: fitted._bg_nbd_objective(point, bg_data)[1],
-            np.log(values),
-        )
-        assert error < 1e-5, error
     mbg_data = fitted._BgNbdData(ux, ut, uT, counts, modified=True)
-    for values in ([0.5, 3.0, 0.8, 2.0], [2.0, 10.0, 1.5, 5.0], [0.525, 6.18, 0.89, 1.61]):
-        params = dict(zip(fitted.MBG_NBD_PARAMETERS, values))
-        plain = fitted.mbg_nbd_log_likelihood(params, cdnow["x"], cdnow["t_x"], cdnow["T"]).sum()
-        value, _ = fitted._bg_nbd_objective(np.log(values), mbg_data)
-        assert -value * len(cdnow) == pytest.approx(plain, rel=1e-12)
-        error = optimize.check_grad(
-            lambda point: fitted._bg_nbd_objective(point, mbg_data)[0],
-            lambda point: fitted._bg_nbd_objective(point, mbg_data)[1],
-            np.log(values),
-        )
-        assert error < 1e-5, error
+    bg_family = (
+        (fitted.BG_NBD_PARAMETERS, fitted.bg_nbd_log_likelihood, bg_data,
+         ([0.5, 3.0, 0.8, 2.0], [2.0, 10.0, 1.5, 5.0], [0.243, 4.414, 0.793, 2.426])),
+        (fitted.MBG_NBD_PARAMETERS, fitted.mbg_nbd_log_likelihood, mbg_data,
+         ([0.5, 3.0, 0.8, 2.0], [2.0, 10.0, 1.5, 5.0], [0.525, 6.18, 0.89, 1.61])),
+    )
+    for names, log_likelihood, data, value_sets in bg_family:
+        for values in value_sets:
+            params = dict(zip(names, values))
+            plain = log_likelihood(params, cdnow["x"], cdnow["t_x"], cdnow["T"]).sum()
+            value, _ = fitted._bg_nbd_objective(np.log(values), data)
+            assert -value * len(cdnow) == pytest.approx(plain, rel=1e-12)
+            error = optimize.check_grad(
+                lambda point, data=data: fitted._bg_nbd_objective(point, data)[0],
+                lambda point, data=data: fitted._bg_nbd_objective(point, data)[1],
+                np.log(values),
+            )
+            assert error < 1e-5, error
     pareto_data = fitted._ParetoNbdData(ux, ut, uT, counts)
     for values in ([0.553, 10.58, 0.606, 11.67], [1.5, 3.0, 2.0, 40.0], [0.3, 30.0, 0.8, 2.0]):  # alpha < and > beta
         params = dict(zip(fitted.PARETO_NBD_PARAMETERS, values))
