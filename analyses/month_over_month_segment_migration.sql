@@ -25,7 +25,7 @@ month_ends as (
     select
         month_start,
         case
-            when month_end > {{ crm_as_of_date() }} then {{ crm_as_of_date() }}
+            when month_end > {{ crm_as_of_date_legacy() }} then {{ crm_as_of_date_legacy() }}
             else month_end
         end as snapshot_date,
         {{ dbt.dateadd('day', -1, 'month_start') }} as previous_snapshot_date,

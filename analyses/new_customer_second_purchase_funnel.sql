@@ -72,7 +72,7 @@ steps as (
 ),
 
 build as (
-    select {{ crm_as_of_date() }} as as_of_date
+    select {{ crm_as_of_date_legacy() }} as as_of_date
 ),
 
 funnel as (

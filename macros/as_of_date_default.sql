@@ -119,3 +119,40 @@
     {% endif %}
     {{ return('select 1') }}
 {% endmacro %}
+
+
+{% macro crm_warn_stray_purchases(orders) %}
+    {#-
+        Post-hook of int_build_context: when stray dates kept the default as_of_date
+        from moving (first_stray_date is set), a warning names the stray orders.
+    -#}
+    {% if not execute %}
+        {{ return('select 1') }}
+    {% endif %}
+    {% set row = run_query(
+        'select ' ~ dbt.cast('first_stray_date', dbt.type_string()) ~ ', '
+        ~ dbt.cast('latest_purchase_date', dbt.type_string()) ~ ', '
+        ~ dbt.cast('as_of_date', dbt.type_string()) ~ ' from ' ~ this
+    ).rows[0] %}
+    {% set first_stray, latest, as_of = row[0], row[1], row[2] %}
+    {% if first_stray is none %}
+        {{ return('select 1') }}
+    {% endif %}
+    {% set gap_days = var('stray_gap_days') | int %}
+    {% set stray = run_query(
+        'select order_id, ' ~ dbt.cast('purchase_date', dbt.type_string()) ~ ' from ' ~ orders
+        ~ ' where is_purchase and purchase_date >= ' ~ crm_date_literal((first_stray | string)[:10])
+        ~ ' order by purchase_date, order_id'
+    ).rows %}
+    {% set named = [] %}
+    {% for stray_row in stray[:10] %}
+        {% do named.append(stray_row[0] ~ ' (' ~ (stray_row[1] | string)[:10] ~ ')') %}
+    {% endfor %}
+    {% do exceptions.warn(
+        "as_of_date defaults to " ~ (as_of | string)[:10] ~ ", not " ~ (latest | string)[:10] ~ ": " ~ stray | length
+        ~ " stray purchase(s) dated more than " ~ gap_days ~ " days (var stray_gap_days) after the rest are ignored: "
+        ~ named | join(', ') ~ (', ...' if stray | length > 10 else '')
+        ~ ". They stay in staging.stg_crm__orders; set var as_of_date to include them or fix their dates."
+    ) %}
+    {{ return('select 1') }}
+{% endmacro %}

@@ -76,6 +76,18 @@
 
 
 {% macro crm_as_of_date() %}
+    {#-
+        as_of_date in SQL: a scalar read of the build context (models/intermediate/context/
+        int_build_context.sql). The calling model imports it as a CTE named build_context,
+            build_context as (select * from {{ ref('int_build_context') }}),
+        so the dependency is a ref the model writes itself and nothing runs at compile time.
+    -#}
+    {{- return('(select as_of_date from build_context)') -}}
+{% endmacro %}
+
+
+{% macro crm_as_of_date_legacy() %}
+    {#- Transitional (issue 20): the compile-time as_of_date; being replaced by crm_as_of_date(). -#}
     {{- return(crm_date_literal(crm_as_of_date_value())) -}}
 {% endmacro %}
 

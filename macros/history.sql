@@ -6,7 +6,11 @@
     imports (a CTE name or a ref it holds): the macro adds no ref of its own and runs
     no query at compile time.
 -#}
-{% macro crm_history_start_date(occasions_relation, date_column='purchase_date') %}
+{% macro crm_history_start_date(occasions_relation=none, date_column='purchase_date') %}
+    {%- if occasions_relation is none -%}
+        {#- The build context's history_start_date (the caller imports build_context, see crm_as_of_date). -#}
+        {{- return('(select history_start_date from build_context)') -}}
+    {%- endif -%}
     {%- set value = var('history_start_date', none) -%}
     {%- if value is not none and (value | string | trim) not in ('', 'none', 'null') -%}
         {{- return(crm_date_literal(crm_parse_iso_date(value, 'var history_start_date'))) -}}

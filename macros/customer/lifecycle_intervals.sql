@@ -115,7 +115,7 @@ prospect_intervals as (
         on members.customer_id = customers.customer_id
     where
         members.joined_date is not null
-        and members.joined_date <= {{ crm_as_of_date() }}
+        and members.joined_date <= {{ crm_as_of_date_legacy() }}
         and (customers.first_purchase_date is null or members.joined_date < customers.first_purchase_date)
 ),
 

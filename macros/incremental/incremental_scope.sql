@@ -250,7 +250,7 @@
             select max({{ members_changed_at }}) from {{ ref('base_crm__members') }}
             where cast({{ members_changed_at }} as date) <= {{ crm_build_date() }}
         ),
-        {{ crm_as_of_date() }},
+        {{ crm_as_of_date_legacy() }},
         '{{ crm_incremental_fingerprint() }}',
         current_timestamp
 {%- endmacro %}
@@ -280,7 +280,7 @@
     {%- if 'as_of_date' in columns | map('lower') | list %};
 
     update {{ target_relation }}
-    set as_of_date = {{ crm_as_of_date() }}
-    where as_of_date <> {{ crm_as_of_date() }}
+    set as_of_date = {{ crm_as_of_date_legacy() }}
+    where as_of_date <> {{ crm_as_of_date_legacy() }}
     {%- endif %}
 {% endmacro %}

@@ -31,7 +31,7 @@
     as_of_date, prepared
 ) %}
     {%- set parts = [partition_by] if partition_by is string else (partition_by or []) | list -%}
-    {%- set as_of = as_of_date if as_of_date is not none else crm_as_of_date() -%}
+    {%- set as_of = as_of_date if as_of_date is not none else crm_as_of_date_legacy() -%}
     {%- set part_keys -%}
         {%- for column in parts %}{{ column }}, {% endfor -%}
     {%- endset -%}

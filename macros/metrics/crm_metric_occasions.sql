@@ -32,7 +32,7 @@
     relation, customer_column, date_column, amount_column, orders_column, partition_by, as_of_date, prepared
 ) %}
     {%- set parts = [partition_by] if partition_by is string else (partition_by or []) | list -%}
-    {%- set as_of = as_of_date if as_of_date is not none else crm_as_of_date() -%}
+    {%- set as_of = as_of_date if as_of_date is not none else crm_as_of_date_legacy() -%}
     {%- if prepared %}
     select
         {% for column in parts -%}

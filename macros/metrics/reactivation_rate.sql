@@ -32,7 +32,7 @@
     relation, period_grain, from_stages, partition_by, customer_column, date_column, as_of_date, prepared
 ) %}
     {%- set parts = [partition_by] if partition_by is string else (partition_by or []) | list -%}
-    {%- set as_of = as_of_date if as_of_date is not none else crm_as_of_date() -%}
+    {%- set as_of = as_of_date if as_of_date is not none else crm_as_of_date_legacy() -%}
     {%- set stage_names = crm_lifecycle_stage_names() -%}
     {%- set stages = stage_names if from_stages is none
         else ([from_stages] if from_stages is string else from_stages) | list -%}

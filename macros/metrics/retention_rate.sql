@@ -45,7 +45,7 @@
     prepared
 ) %}
     {%- set parts = [partition_by] if partition_by is string else (partition_by or []) | list -%}
-    {%- set as_of = as_of_date if as_of_date is not none else crm_as_of_date() -%}
+    {%- set as_of = as_of_date if as_of_date is not none else crm_as_of_date_legacy() -%}
     {%- if unit not in ['period', 'day'] -%}
         {{ exceptions.raise_compiler_error("retention_rate: unit must be 'period' or 'day', got '" ~ unit ~ "'") }}
     {%- endif -%}

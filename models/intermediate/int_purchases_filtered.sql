@@ -23,7 +23,7 @@ final as (
     from orders
     where
         is_purchase
-        and purchase_date <= {{ crm_as_of_date() }}
+        and purchase_date <= {{ crm_as_of_date_legacy() }}
 )
 
 select * from final

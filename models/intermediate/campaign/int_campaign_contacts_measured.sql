@@ -38,7 +38,7 @@ contacts_dated as (
     from contacts
     left join campaigns
         on contacts.campaign_id = campaigns.campaign_id
-    where cast(contacts.contacted_at as date) <= {{ crm_as_of_date() }}
+    where cast(contacts.contacted_at as date) <= {{ crm_as_of_date_legacy() }}
 ),
 
 contacts_windowed as (
@@ -79,7 +79,7 @@ final as (
         contacts_windowed.cost_per_contact,
         contacts_windowed.incentive_cost_per_response,
         responses.first_response_date,
-        contacts_windowed.window_end_date <= {{ crm_as_of_date() }} as is_window_complete,
+        contacts_windowed.window_end_date <= {{ crm_as_of_date_legacy() }} as is_window_complete,
         responses.member_id is not null as is_responder,
         cast(coalesce(responses.response_orders, 0) as {{ dbt.type_bigint() }}) as response_orders,
         cast(coalesce(responses.response_revenue, 0) as decimal(18, 2)) as response_revenue

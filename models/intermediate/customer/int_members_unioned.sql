@@ -32,7 +32,7 @@ members_to_date as (
         on members.member_id = customers.customer_id
     where
         members.joined_at is null
-        or cast(members.joined_at as date) <= {{ crm_as_of_date() }}
+        or cast(members.joined_at as date) <= {{ crm_as_of_date_legacy() }}
         or customers.customer_id is not null
 ),
 

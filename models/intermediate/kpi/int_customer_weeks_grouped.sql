@@ -32,7 +32,7 @@ weekly as (
         min(previous_purchase_date) as first_previous_purchase_date,
         max(previous_purchase_date) as last_previous_purchase_date
     from occasions
-    where purchase_date <= {{ crm_as_of_date() }}
+    where purchase_date <= {{ crm_as_of_date_legacy() }}
     group by
         customer_id,
         {{ crm_period_start('week', 'purchase_date') }}
@@ -43,9 +43,9 @@ dated as (
         *,
         {{ crm_customer_add_days(6, 'week_start') }} as week_end,
         case
-            when {{ crm_customer_add_days(6, 'week_start') }} <= {{ crm_as_of_date() }}
+            when {{ crm_customer_add_days(6, 'week_start') }} <= {{ crm_as_of_date_legacy() }}
                 then {{ crm_customer_add_days(6, 'week_start') }}
-            else {{ crm_as_of_date() }}
+            else {{ crm_as_of_date_legacy() }}
         end as window_end_date,
         {{ crm_customer_add_days(-1, 'week_start') }} as week_eve,
         case when first_occasion_number > 1 then first_previous_purchase_date end as previous_purchase_date

@@ -71,7 +71,7 @@ final as (
         campaigns.objective,
         campaigns.channel,
         {{ crm_campaign_result_columns() | indent(8) }},
-        {{ crm_as_of_date() }} as as_of_date
+        {{ crm_as_of_date_legacy() }} as as_of_date
     from compared
     left join campaigns
         on compared.campaign_id = campaigns.campaign_id

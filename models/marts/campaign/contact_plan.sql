@@ -88,7 +88,7 @@ final as (
             12 * (sms_touches_per_month * sms_unit_cost + email_touches_per_month * email_unit_cost)
             as decimal(18, 2)
         ) as budget_per_year,
-        {{ crm_as_of_date() }} as as_of_date
+        {{ crm_as_of_date_legacy() }} as as_of_date
     from touches
 )
 

@@ -25,7 +25,7 @@ member_contacts as (
         count(*) as contacts_total,
         sum(
             case
-                when contact_date > {{ crm_customer_add_days(-window_days, crm_as_of_date()) }} then 1
+                when contact_date > {{ crm_customer_add_days(-window_days, crm_as_of_date_legacy()) }} then 1
                 else 0
             end
         ) as contacts_in_window,
@@ -80,7 +80,7 @@ final as (
         sms_opt_in,
         email_opt_in,
         sms_opt_in or email_opt_in as is_reachable,
-        {{ crm_as_of_date() }} as as_of_date
+        {{ crm_as_of_date_legacy() }} as as_of_date
     from measured
 )
 

@@ -87,8 +87,8 @@ unpaid_orders as (
     where
         status = 'created'
         and member_id is not null
-        and order_date <= {{ crm_as_of_date() }}
-        and order_date > {{ crm_customer_add_days(-unpaid_days, crm_as_of_date()) }}
+        and order_date <= {{ crm_as_of_date_legacy() }}
+        and order_date > {{ crm_customer_add_days(-unpaid_days, crm_as_of_date_legacy()) }}
     group by member_id
 ),
 
@@ -102,20 +102,20 @@ full_month_gifts as (
     from customers
     where
         occasions_count = 1
-        and first_purchase_date = {{ crm_customer_add_days(-full_month_days, crm_as_of_date()) }}
+        and first_purchase_date = {{ crm_customer_add_days(-full_month_days, crm_as_of_date_legacy()) }}
 ),
 
 birthday_years as (
     select
         customer_id,
         birth_date,
-        {{ dbt.datediff('birth_date', crm_as_of_date(), 'year') }}
+        {{ dbt.datediff('birth_date', crm_as_of_date_legacy(), 'year') }}
             as years
     from members
     where
         is_member
         and birth_date is not null
-        and birth_date <= {{ crm_as_of_date() }}
+        and birth_date <= {{ crm_as_of_date_legacy() }}
 ),
 
 next_birthdays as (
@@ -124,7 +124,7 @@ next_birthdays as (
     select
         customer_id,
         case
-            when cast({{ dbt.dateadd('year', 'years', 'birth_date') }} as date) < {{ crm_as_of_date() }}
+            when cast({{ dbt.dateadd('year', 'years', 'birth_date') }} as date) < {{ crm_as_of_date_legacy() }}
                 then cast({{ dbt.dateadd('year', 'years + 1', 'birth_date') }} as date)
             else cast({{ dbt.dateadd('year', 'years', 'birth_date') }} as date)
         end as next_birthday
@@ -139,11 +139,11 @@ birthdays as (
         cast(null as decimal(18, 2)) as trigger_amount,
         {{ dbt.concat([
             "'in '",
-            dbt.cast(dbt.datediff(crm_as_of_date(), 'next_birthday', 'day'), dbt.type_string()),
+            dbt.cast(dbt.datediff(crm_as_of_date_legacy(), 'next_birthday', 'day'), dbt.type_string()),
             "' day(s)'",
         ]) }} as trigger_detail
     from next_birthdays
-    where next_birthday < {{ crm_customer_add_days(birthday_days, crm_as_of_date()) }}
+    where next_birthday < {{ crm_customer_add_days(birthday_days, crm_as_of_date_legacy()) }}
 ),
 
 near_upgrades as (
@@ -180,8 +180,8 @@ recent_intents as (
     from events
     where
         event_type in ('visit', 'favorite', 'cart', 'inquiry')
-        and cast(occurred_at as date) <= {{ crm_as_of_date() }}
-        and cast(occurred_at as date) > {{ crm_customer_add_days(-intent_days, crm_as_of_date()) }}
+        and cast(occurred_at as date) <= {{ crm_as_of_date_legacy() }}
+        and cast(occurred_at as date) > {{ crm_customer_add_days(-intent_days, crm_as_of_date_legacy()) }}
 ),
 
 intents as (
@@ -250,7 +250,7 @@ final as (
             when customers.sms_opt_in then 'sms'
             when customers.email_opt_in then 'email'
         end as preferred_channel,
-        {{ crm_as_of_date() }} as as_of_date
+        {{ crm_as_of_date_legacy() }} as as_of_date
     from triggers
     inner join trigger_actions
         on triggers.trigger_type = trigger_actions.trigger_type

@@ -44,7 +44,7 @@ value_flags as (
 birth_years as (
     select
         *,
-        {{ dbt.datediff('birth_date', crm_as_of_date(), 'year') }}
+        {{ dbt.datediff('birth_date', crm_as_of_date_legacy(), 'year') }}
             as calendar_years
     from members
 ),
@@ -53,10 +53,10 @@ aged as (
     select
         *,
         case
-            when birth_date > {{ crm_as_of_date() }} then null
+            when birth_date > {{ crm_as_of_date_legacy() }} then null
             when
                 cast({{ dbt.dateadd('year', 'calendar_years', 'birth_date') }} as date)
-                > {{ crm_as_of_date() }}
+                > {{ crm_as_of_date_legacy() }}
                 then calendar_years - 1
             else calendar_years
         end as age
@@ -80,11 +80,11 @@ banded as (
 final as (
     select
         banded.customer_id,
-        {{ crm_as_of_date() }} as as_of_date,
+        {{ crm_as_of_date_legacy() }} as as_of_date,
         banded.is_member,
         banded.joined_date,
         cast(
-            {{ dbt.datediff('banded.joined_date', crm_as_of_date(), 'day') }}
+            {{ dbt.datediff('banded.joined_date', crm_as_of_date_legacy(), 'day') }}
             as {{ dbt.type_int() }}
         ) as tenure_days,
         cast(banded.age as {{ dbt.type_int() }}) as age,

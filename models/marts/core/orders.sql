@@ -95,12 +95,12 @@ final as (
             when purchase_facts.previous_purchase_date is null then 'prospect'
             else {{ crm_lifecycle_stage('purchase_facts.days_since_previous_occasion') }}
         end as stage_before_order,
-        {{ crm_as_of_date() }} as as_of_date
+        {{ crm_as_of_date_legacy() }} as as_of_date
     from orders
     left join purchase_facts
         on orders.order_id = purchase_facts.order_id
     where
-        orders.order_date <= {{ crm_as_of_date() }}
+        orders.order_date <= {{ crm_as_of_date_legacy() }}
         or purchase_facts.order_id is not null
 )
 

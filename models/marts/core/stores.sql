@@ -32,7 +32,7 @@ order_only_stores as (
     where
         orders.store_id is not null
         and stores.store_id is null
-        and orders.order_date <= {{ crm_as_of_date() }}
+        and orders.order_date <= {{ crm_as_of_date_legacy() }}
 ),
 
 all_stores as (
@@ -97,7 +97,7 @@ final as (
             as aov,
         store_purchases.first_purchase_date,
         store_purchases.last_purchase_date,
-        {{ crm_as_of_date() }} as as_of_date
+        {{ crm_as_of_date_legacy() }} as as_of_date
     from all_stores
     left join home_members
         on all_stores.store_id = home_members.store_id

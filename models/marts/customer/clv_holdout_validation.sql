@@ -19,7 +19,7 @@ choice as (
 windows as (
     select
         {{ crm_clv_calibration_end() }} as calibration_end_date,
-        {{ crm_as_of_date() }} as holdout_end_date
+        {{ crm_as_of_date_legacy() }} as holdout_end_date
 ),
 
 final as (

@@ -22,11 +22,11 @@ final as (
         fitted.value,
         cast(fitted.log_likelihood as double) as log_likelihood,
         cast(fitted.customers as {{ dbt.type_bigint() }}) as customers,
-        {{ crm_as_of_date() }} as as_of_date,
+        {{ crm_as_of_date_legacy() }} as as_of_date,
         fitted.fit_window,
         case
             when fitted.fit_window = 'calibration' then {{ crm_clv_calibration_end() }}
-            else {{ crm_as_of_date() }}
+            else {{ crm_as_of_date_legacy() }}
         end as fit_end_date,
         fitted.time_unit,
         cast(fitted.time_unit_days as double) as time_unit_days,

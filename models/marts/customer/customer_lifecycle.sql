@@ -36,7 +36,7 @@ typed as (
         customers.last_purchase_date,
         cast(coalesce(customers.occasions_count, 0) as {{ dbt.type_bigint() }}) as occasions_count,
         cast(
-            {{ dbt.datediff('customers.last_purchase_date', crm_as_of_date(), 'day') }}
+            {{ dbt.datediff('customers.last_purchase_date', crm_as_of_date_legacy(), 'day') }}
             as {{ dbt.type_int() }}
         ) as recency_days,
         cast(coalesce(referrals.referred_members, 0) as {{ dbt.type_bigint() }}) as referred_members,
@@ -62,7 +62,7 @@ staged as (
 final as (
     select
         customer_id,
-        {{ crm_as_of_date() }} as as_of_date,
+        {{ crm_as_of_date_legacy() }} as as_of_date,
         customer_type,
         lifecycle_stage,
         {{ crm_lifecycle_segment('customer_type', 'lifecycle_stage') }} as lifecycle_segment,

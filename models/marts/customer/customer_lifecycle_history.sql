@@ -53,7 +53,7 @@ final as (
         valid_to,
         {{ crm_lifecycle_segment('customer_type', 'lifecycle_stage') }} as lifecycle_segment,
         valid_to is null as is_current,
-        {{ crm_as_of_date() }} as as_of_date
+        {{ crm_as_of_date_legacy() }} as as_of_date
     from intervals
 )
 

@@ -38,7 +38,7 @@ windowed as (
         min(purchase_date) as window_first_purchase_date,
         max(purchase_date) as window_last_purchase_date
     from occasions
-    where purchase_date > {{ crm_customer_add_days(-(window_days | int), crm_as_of_date()) }}
+    where purchase_date > {{ crm_customer_add_days(-(window_days | int), crm_as_of_date_legacy()) }}
     group by customer_id
     {%- else %}
     select

@@ -44,7 +44,7 @@ final as (
         segment_totals.avg_monetary,
         segment_rules.priority as rule_priority,
         segment_rules.description as segment_description,
-        {{ crm_as_of_date() }} as as_of_date
+        {{ crm_as_of_date_legacy() }} as as_of_date
     from segment_rules
     cross join overall
     left join segment_totals

@@ -104,7 +104,7 @@ final as (
         cast({{ pareto_revenue_share }} as double) as pareto_revenue_share,
         cast(pareto.customers_to_pareto as double) / nullif(overall.customers, 0) as pareto_customer_share,
         cumulated.tier_order,
-        {{ crm_as_of_date() }} as as_of_date
+        {{ crm_as_of_date_legacy() }} as as_of_date
     from cumulated
     cross join overall
     cross join pareto

@@ -82,8 +82,8 @@ scopes as (
 data_years as (
     select
         min(first_year) as first_year,
-        {{ crm_fiscal_year(crm_as_of_date()) }} as last_year,
-        {{ crm_fiscal_year_end(crm_fiscal_year(crm_as_of_date())) }} > {{ crm_as_of_date() }}
+        {{ crm_fiscal_year(crm_as_of_date_legacy()) }} as last_year,
+        {{ crm_fiscal_year_end(crm_fiscal_year(crm_as_of_date_legacy())) }} > {{ crm_as_of_date_legacy() }}
             as is_last_year_incomplete
     from scopes
 ),
@@ -337,8 +337,8 @@ final as (
         effects.aov_effect,
         cast(sales_targets.target_revenue as decimal(18, 2)) as target_revenue,
         cast(sales_targets.target_revenue - effects.revenue as decimal(18, 2)) as revenue_gap,
-        {{ crm_fiscal_year_end('effects.fiscal_year') }} <= {{ crm_as_of_date() }} as is_complete,
-        {{ crm_as_of_date() }} as as_of_date
+        {{ crm_fiscal_year_end('effects.fiscal_year') }} <= {{ crm_as_of_date_legacy() }} as is_complete,
+        {{ crm_as_of_date_legacy() }} as as_of_date
     from effects
     inner join scope_rates
         on

@@ -307,8 +307,8 @@ final as (
         cast(baseline_implied_sales as decimal(18, 2)) as baseline_implied_sales,
         has_baseline,
         has_actuals,
-        {{ crm_fiscal_year_end('year') }} <= {{ crm_as_of_date() }} as is_complete,
-        {{ crm_as_of_date() }} as as_of_date
+        {{ crm_fiscal_year_end('year') }} <= {{ crm_as_of_date_legacy() }} as is_complete,
+        {{ crm_as_of_date_legacy() }} as as_of_date
     from drivers
 )
 
