@@ -17,7 +17,6 @@
         'raw_campaign_contacts_csv', 'raw_member_events_csv',
         'business_timezone', 'customer_key', 'customer_key_map_path',
         'as_of_date', 'stray_gap_days', 'stray_max_share', 'min_valid_date', 'max_rejected_share',
-        'incremental_lookback_days',
         'lifecycle_boundaries', 'rfm_window_days', 'rfm_bins', 'rfm_recency_thresholds',
         'rfm_frequency_thresholds', 'rfm_monetary_thresholds', 'value_tier_top_share', 'value_tier_high_share',
         'value_tier_middle_share', 'member_tier_window_days', 'member_tier_near_upgrade_share',

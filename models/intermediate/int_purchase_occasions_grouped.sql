@@ -1,23 +1,12 @@
 {#- Purchase occasions: one row per (customer, purchase_date). Several orders on
-    one day are one occasion; repeat behaviour is counted in occasions.
-    Incremental on DuckDB (macros/incremental/incremental_scope.sql): a run
-    recomputes every occasion of the customers in scope, a table elsewhere. -#}
-{{ config(
-    materialized=crm_incremental_materialization(),
-    incremental_strategy='crm_customer_scope',
-    on_schema_change='fail',
-    meta={'crm_incremental': {'customer_column': 'customer_id'}},
-    post_hook="{{ crm_incremental_record_state() }}",
-) }}
-{{- crm_incremental_scope_refs() }}
+    one day are one occasion; repeat behaviour is counted in occasions. A table:
+    most customer models read it. -#}
+{{ config(materialized='table') }}
 
 with
 
 purchases as (
     select * from {{ ref('int_purchases_filtered') }}
-    {%- if is_incremental() %}
-    where {{ crm_incremental_in_scope('customer_id') }}
-    {%- endif %}
 ),
 
 grouped as (
