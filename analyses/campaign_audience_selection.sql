@@ -25,6 +25,10 @@
 
 with
 
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
 customers as (
     select * from {{ ref('customers') }}
 ),
@@ -56,7 +60,7 @@ category_buyers as (
 recently_contacted as (
     select distinct member_id
     from contacts
-    where contact_date > {{ crm_customer_add_days(-cooldown_days, crm_as_of_date_legacy()) }}
+    where contact_date > {{ crm_customer_add_days(-cooldown_days, crm_as_of_date()) }}
 ),
 
 audience as (
@@ -99,7 +103,7 @@ final as (
         last_purchase_date,
         category_orders,
         last_category_purchase_date,
-        {{ crm_as_of_date_legacy() }} as as_of_date
+        {{ crm_as_of_date() }} as as_of_date
     from audience
 )
 

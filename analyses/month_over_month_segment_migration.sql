@@ -13,6 +13,10 @@
 
 with
 
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
 history as (
     select * from {{ ref('customer_lifecycle_history') }}
 ),
@@ -25,7 +29,7 @@ month_ends as (
     select
         month_start,
         case
-            when month_end > {{ crm_as_of_date_legacy() }} then {{ crm_as_of_date_legacy() }}
+            when month_end > {{ crm_as_of_date() }} then {{ crm_as_of_date() }}
             else month_end
         end as snapshot_date,
         {{ dbt.dateadd('day', -1, 'month_start') }} as previous_snapshot_date,

@@ -24,6 +24,10 @@
 
 with
 
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
 orders as (
     select * from {{ ref('orders') }}
 ),
@@ -72,7 +76,7 @@ steps as (
 ),
 
 build as (
-    select {{ crm_as_of_date_legacy() }} as as_of_date
+    select {{ crm_as_of_date() }} as as_of_date
 ),
 
 funnel as (

@@ -2,34 +2,38 @@
     Helpers of the predicted-CLV models (BG/NBD + Gamma-Gamma, issue 8).
 -#}
 
-{% macro crm_clv_calibration_end_value() %}
+{% macro crm_clv_calibration_end() %}
     {#-
-        The last day of the calibration period of the holdout check, as 'YYYY-MM-DD':
-        var clv_calibration_end, or by default as_of_date - 182 days (26 weeks).
-        It must fall before as_of_date, so the holdout period is never empty.
+        SQL: the last day of the calibration window of the CLV holdout check, a scalar
+        read of the build context (int_build_context.clv_calibration_end_date: var
+        clv_calibration_end, default as_of_date - 182 days). The calling model imports
+        build_context, as for crm_as_of_date().
     -#}
-    {% set as_of = crm_as_of_date_value() %}
-    {% set value = var('clv_calibration_end', none) %}
-    {% if value is not none and (value | string | trim) not in ('', 'none', 'null') %}
-        {% set calibration_end = crm_parse_iso_date(value, 'var clv_calibration_end') %}
-    {% else %}
-        {% set as_of_parts = as_of.split('-') | map('int') | list %}
-        {% set as_of_day = modules.datetime.date(as_of_parts[0], as_of_parts[1], as_of_parts[2]) %}
-        {% set calibration_end = (as_of_day - modules.datetime.timedelta(days=182)).isoformat() %}
-    {% endif %}
-    {% if execute and calibration_end >= as_of %}
-        {{ exceptions.raise_compiler_error(
-            "var clv_calibration_end = '" ~ calibration_end ~ "' must be before as_of_date ("
-            ~ as_of ~ "): the holdout period (clv_calibration_end, as_of_date] would be empty."
-        ) }}
-    {% endif %}
-    {{ return(calibration_end) }}
+    {{- return('(select clv_calibration_end_date from build_context)') -}}
 {% endmacro %}
 
 
-{% macro crm_clv_calibration_end() %}
-    {#- SQL: the calibration end date (crm_clv_calibration_end_value) as a date literal. -#}
-    {{- return(crm_date_literal(crm_clv_calibration_end_value())) -}}
+{% macro crm_clv_check_calibration_end() %}
+    {#-
+        Post-hook of int_customers_clv_summarized (run time): the calibration end must
+        fall before as_of_date, or the holdout period (calibration end, as_of_date] is
+        empty and the CLV models stop here with one clear line.
+    -#}
+    {% if not execute %}
+        {{ return('select 1') }}
+    {% endif %}
+    {% set rows = run_query(
+        'select ' ~ dbt.cast('min(calibration_end_date)', dbt.type_string()) ~ ', '
+        ~ dbt.cast('min(as_of_date)', dbt.type_string()) ~ ' from ' ~ this
+        ~ ' where calibration_end_date >= as_of_date'
+    ).rows %}
+    {% if rows | length > 0 and rows[0][0] is not none %}
+        {{ exceptions.raise_compiler_error(
+            "var clv_calibration_end = '" ~ (rows[0][0] | string)[:10] ~ "' must be before as_of_date ("
+            ~ (rows[0][1] | string)[:10] ~ "): the holdout period (clv_calibration_end, as_of_date] would be empty."
+        ) }}
+    {% endif %}
+    {{ return('select 1') }}
 {% endmacro %}
 
 

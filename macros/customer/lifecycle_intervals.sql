@@ -1,14 +1,17 @@
-{% macro crm_lifecycle_intervals(occasions, members, customers) %}
+{% macro crm_lifecycle_intervals(occasions, members, customers, build_context) %}
     {#-
         SQL (a complete query): the lifecycle stage intervals (docs/definitions.md#lifecycle)
         of the given occasions (int_purchase_occasions_grouped rows), members
-        (int_members_unioned rows) and customers (int_customers_aggregated rows),
-        each a relation or a CTE name. int_lifecycle_intervals_derived is this query
-        over the whole tables; an incremental run of customer_lifecycle_history
-        applies it to the customers in its scope (a filter on the view's output is
-        not pushed below the windows). Every row depends on one customer's inputs only.
+        (int_members_unioned rows), customers (int_customers_aggregated rows) and build
+        context (int_build_context), each a relation the caller refs. The query of
+        int_lifecycle_intervals_derived; the build context becomes the CTE build_context
+        that crm_as_of_date() reads. Every row depends on one customer's inputs only.
     -#}
 with
+
+build_context as (
+    select * from {{ build_context }}
+),
 
 stages as (
     {{ crm_lifecycle_stage_bounds() | indent(4) }}
@@ -115,7 +118,7 @@ prospect_intervals as (
         on members.customer_id = customers.customer_id
     where
         members.joined_date is not null
-        and members.joined_date <= {{ crm_as_of_date_legacy() }}
+        and members.joined_date <= {{ crm_as_of_date() }}
         and (customers.first_purchase_date is null or members.joined_date < customers.first_purchase_date)
 ),
 

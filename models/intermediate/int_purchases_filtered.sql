@@ -1,16 +1,17 @@
 {#- Purchases (docs/definitions.md#purchases-and-occasions): kept orders with status paid | shipped |
-    completed, a member_id and net_amount > 0, purchased on or before as_of_date. -#}
+    completed, a member_id and net_amount > 0, purchased on or before as_of_date
+    (int_orders_classified holds the rule). -#}
 
 with
 
 orders as (
-    select * from {{ ref('stg_crm__orders') }}
+    select * from {{ ref('int_orders_classified') }}
 ),
 
 final as (
     select
         order_id,
-        member_id as customer_id,
+        customer_id,
         store_id,
         channel,
         status,
@@ -21,9 +22,7 @@ final as (
         refund_amount,
         net_amount
     from orders
-    where
-        is_purchase
-        and purchase_date <= {{ crm_as_of_date_legacy() }}
+    where is_purchase
 )
 
 select * from final

@@ -1015,16 +1015,19 @@ def test_time_unit_discount_rate_and_calibration_vars(tmp_path: Path, warehouse:
 
 
 def test_a_calibration_end_on_or_after_as_of_date_is_refused(tmp_path: Path) -> None:
+    """A run-time check (the post-hook of int_customers_clv_summarized): the build stops
+    there with one clear line, and the CLV fit after it does not run."""
     raw_orders = SEEDS_DIR / "raw_orders.csv"
     if not raw_orders.exists():
         pytest.skip("demo seeds/raw_orders.csv not generated")
     result = run_dbt(
-        ["compile", "--select", "int_customers_clv_summarized"],
+        ["build", "--select", "+int_clv_models_fitted", "--exclude", "resource_type:test", "resource_type:unit_test"],
         tmp_path / "clv_bad.duckdb",
         {"raw_orders": str(raw_orders), "as_of_date": "2025-06-30", "clv_calibration_end": "2025-06-30"},
     )
     assert result.returncode != 0
     assert "clv_calibration_end = '2025-06-30' must be before as_of_date (2025-06-30)" in result.output
+    assert "SKIP relation intermediate.int_clv_models_fitted" in result.output
 
 
 def test_an_unknown_clv_model_is_refused(tmp_path: Path) -> None:

@@ -5,18 +5,23 @@
     whole day counts; a purchase at the very instant of the contact counts) and with
     purchase_date on or before contact_date + response_window_days. A window that ends
     after as_of_date is incomplete (flagged). Contacts of a campaign missing from
-    the campaigns input use the contract defaults (30-day window, no cost).
+    the campaigns input use the contract defaults (30-day window, no cost;
+    int_campaigns_unioned).
     A table: five models read it, and it joins contacts to every purchase. -#}
 {{ config(materialized='table') }}
 
 with
+
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
 
 contacts as (
     select * from {{ ref('stg_crm__campaign_contacts') }}
 ),
 
 campaigns as (
-    select * from {{ ref('stg_crm__campaigns') }}
+    select * from {{ ref('int_campaigns_unioned') }}
 ),
 
 purchases as (
@@ -32,13 +37,13 @@ contacts_dated as (
         contacts.attended,
         campaigns.channel,
         cast(contacts.contacted_at as date) as contact_date,
-        cast(coalesce(campaigns.cost_per_contact, 0) as decimal(18, 2)) as cost_per_contact,
-        cast(coalesce(campaigns.incentive_cost_per_response, 0) as decimal(18, 2)) as incentive_cost_per_response,
-        coalesce(campaigns.response_window_days, 30) as response_window_days
+        campaigns.cost_per_contact,
+        campaigns.incentive_cost_per_response,
+        campaigns.response_window_days
     from contacts
-    left join campaigns
+    inner join campaigns
         on contacts.campaign_id = campaigns.campaign_id
-    where cast(contacts.contacted_at as date) <= {{ crm_as_of_date_legacy() }}
+    where cast(contacts.contacted_at as date) <= {{ crm_as_of_date() }}
 ),
 
 contacts_windowed as (
@@ -79,7 +84,7 @@ final as (
         contacts_windowed.cost_per_contact,
         contacts_windowed.incentive_cost_per_response,
         responses.first_response_date,
-        contacts_windowed.window_end_date <= {{ crm_as_of_date_legacy() }} as is_window_complete,
+        contacts_windowed.window_end_date <= {{ crm_as_of_date() }} as is_window_complete,
         responses.member_id is not null as is_responder,
         cast(coalesce(responses.response_orders, 0) as {{ dbt.type_bigint() }}) as response_orders,
         cast(coalesce(responses.response_revenue, 0) as decimal(18, 2)) as response_revenue

@@ -314,6 +314,8 @@ def score_customers(summary: pd.DataFrame, params: pd.DataFrame, annual_discount
 def model(dbt, session):
     dbt.config(materialized="table")
     rate = dbt.config.meta_get("clv_annual_discount_rate")
-    summary = dbt.ref("int_customers_clv_summarized").df()
+    # In customer_id order: the table's row order follows the join plan that built it, and
+    # sums over the customers (in numpy's vectorised loops) change in the last bits with it.
+    summary = dbt.ref("int_customers_clv_summarized").df().sort_values("customer_id", ignore_index=True)
     params = dbt.ref("int_clv_models_fitted").df()
     return score_customers(summary, params, 0.1 if rate is None else float(rate))

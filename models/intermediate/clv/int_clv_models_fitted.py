@@ -503,5 +503,7 @@ def fit_models(summary: pd.DataFrame, time_unit: str = "week") -> pd.DataFrame:
 def model(dbt, session):
     dbt.config(materialized="table")
     time_unit = dbt.config.meta_get("clv_time_unit") or "week"
-    summary = dbt.ref("int_customers_clv_summarized").df()
+    # In customer_id order: the table's row order follows the join plan that built it, and
+    # sums over the customers (in numpy's vectorised loops) change in the last bits with it.
+    summary = dbt.ref("int_customers_clv_summarized").df().sort_values("customer_id", ignore_index=True)
     return fit_models(summary, time_unit)

@@ -3,11 +3,20 @@
     day are one occasion). Full window: up to as_of_date. Calibration window: up to
     the calibration end (var clv_calibration_end, default as_of_date - 182 days),
     for customers whose first purchase falls in it; the holdout period
-    (calibration end, as_of_date] holds their actual repeat occasions. -#}
-{{ config(materialized='table') }}
+    (calibration end, as_of_date] holds their actual repeat occasions. Both dates come
+    from the build context; the post-hook stops the CLV models when the calibration
+    end is not before as_of_date. -#}
+{{ config(
+    materialized='table',
+    post_hook="{{ crm_clv_check_calibration_end() }}",
+) }}
 {{- crm_clv_skip_notice() }}
 
 with
+
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
 
 customers as (
     select * from {{ ref('int_customers_aggregated') }}

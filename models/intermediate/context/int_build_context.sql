@@ -1,7 +1,7 @@
 {#-
     The build context (docs/definitions.md#build-dates): one row holding the dates every
     model measures against. Models that need as_of_date import it as a CTE named
-    build_context and read it through crm_as_of_date_legacy() (macros/dates.sql), so the
+    build_context and read it through crm_as_of_date() (macros/dates.sql), so the
     dependency is a ref written in the model, and nothing is asked of the warehouse
     while SQL is compiled.
 
@@ -11,6 +11,10 @@
     the previous one, from which on the purchases are at most var stray_max_share of all
     purchases, starts the stray tail; the default is the last purchase date before it.
     The post-hook names the stray orders in a warning.
+
+    clv_calibration_end_date: the last day of the CLV holdout check's calibration window,
+    var clv_calibration_end, else as_of_date - 182 days (26 weeks). That it falls before
+    as_of_date is checked where the holdout is built (int_customers_clv_summarized).
 -#}
 {{ config(
     materialized='table',
@@ -21,6 +25,30 @@
 {%- set has_as_of_var = as_of_var is not none and (as_of_var | string | trim) != '' -%}
 {%- set history_var = var('history_start_date', none) -%}
 {%- set has_history_var = history_var is not none and (history_var | string | trim) not in ('', 'none', 'null') -%}
+{%- set calibration_var = var('clv_calibration_end', none) -%}
+{%- set has_calibration_var = calibration_var is not none
+    and (calibration_var | string | trim) not in ('', 'none', 'null') -%}
+{#- Each date: the var when it is set (validated), else its rule over the data. -#}
+{%- if has_as_of_var -%}
+{%- set as_of_date_sql = crm_date_literal(crm_parse_iso_date(as_of_var, 'var as_of_date')) -%}
+{%- set first_stray_date_sql = dbt.cast('null', 'date') -%}
+{%- set as_of_date_source_sql = "'var'" -%}
+{%- else -%}
+{%- set as_of_date_sql = 'coalesce(last_date_before_stray, latest_purchase_date)' -%}
+{%- set first_stray_date_sql = 'first_stray_date' -%}
+{%- set as_of_date_source_sql =
+    "case when first_stray_date is null then 'latest_purchase' else 'before_stray_dates' end" -%}
+{%- endif -%}
+{%- if has_history_var -%}
+{%- set history_start_date_sql = crm_date_literal(crm_parse_iso_date(history_var, 'var history_start_date')) -%}
+{%- else -%}
+{%- set history_start_date_sql = 'first_purchase_date' -%}
+{%- endif -%}
+{%- if has_calibration_var -%}
+{%- set calibration_end_sql = crm_date_literal(crm_parse_iso_date(calibration_var, 'var clv_calibration_end')) -%}
+{%- else -%}
+{%- set calibration_end_sql = crm_customer_add_days(-182, 'as_of_date') -%}
+{%- endif %}
 
 with
 
@@ -53,7 +81,8 @@ stray_start as (
     from dates_ranked
     where
         previous_date is not null
-        and {{ dbt.datediff('previous_date', 'purchase_date', 'day') }} > {{ var('stray_gap_days') | int }}
+        and {{ dbt.datediff('previous_date', 'purchase_date', 'day') }}
+        > {{ var('stray_gap_days') | int }}
         and purchases_from_here <= {{ var('stray_max_share') | float }} * all_purchases
 ),
 
@@ -69,32 +98,29 @@ bounds as (
     cross join stray_start
 ),
 
-final as (
+dated as (
     select
-        {% if has_as_of_var -%}
-            {{ crm_date_literal(crm_parse_iso_date(as_of_var, 'var as_of_date')) }}
-        {%- else -%}
-            coalesce(last_date_before_stray, latest_purchase_date)
-        {%- endif %} as as_of_date,
+        {{ as_of_date_sql }} as as_of_date,
         {{ crm_build_date() }} as build_date,
-        {% if has_history_var -%}
-            {{ crm_date_literal(crm_parse_iso_date(history_var, 'var history_start_date')) }}
-        {%- else -%}
-            first_purchase_date
-        {%- endif %} as history_start_date,
+        {{ history_start_date_sql }} as history_start_date,
         first_purchase_date,
         latest_purchase_date,
-        {% if has_as_of_var -%}
-            {{ dbt.cast('null', 'date') }}
-        {%- else -%}
-            first_stray_date
-        {%- endif %} as first_stray_date,
-        {% if has_as_of_var -%}
-            'var'
-        {%- else -%}
-            case when first_stray_date is null then 'latest_purchase' else 'before_stray_dates' end
-        {%- endif %} as as_of_date_source
+        {{ first_stray_date_sql }} as first_stray_date,
+        {{ as_of_date_source_sql }} as as_of_date_source
     from bounds
+),
+
+final as (
+    select
+        as_of_date,
+        build_date,
+        history_start_date,
+        first_purchase_date,
+        latest_purchase_date,
+        first_stray_date,
+        as_of_date_source,
+        {{ calibration_end_sql }} as clv_calibration_end_date
+    from dated
 )
 
 select * from final

@@ -12,5 +12,6 @@
 {{ crm_lifecycle_intervals(
     occasions=ref('int_purchase_occasions_grouped'),
     members=ref('int_members_unioned'),
-    customers=ref('int_customers_aggregated')
+    customers=ref('int_customers_aggregated'),
+    build_context=ref('int_build_context')
 ) }}

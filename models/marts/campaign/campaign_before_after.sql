@@ -11,12 +11,16 @@
 
 with
 
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
 contacts as (
     select * from {{ ref('int_campaign_contacts_measured') }}
 ),
 
 campaigns as (
-    select * from {{ ref('stg_crm__campaigns') }}
+    select * from {{ ref('int_campaigns_unioned') }}
 ),
 
 occasions as (
@@ -64,7 +68,7 @@ contacts_measured as (
         contacts.group_name,
         case when contacts.attended then 'attended' else 'not_attended' end as attendance,
         contacts.channel = 'event' and contacts.group_name = 'treatment' as is_split_by_attendance,
-        {{ crm_customer_add_days(window_days - 1, 'contacts.contact_date') }} <= {{ crm_as_of_date_legacy() }}
+        {{ crm_customer_add_days(window_days - 1, 'contacts.contact_date') }} <= {{ crm_as_of_date() }}
             as is_after_window_complete,
         coalesce(contact_windows.occasions_before, 0) as occasions_before,
         coalesce(contact_windows.occasions_after, 0) as occasions_after,
@@ -211,7 +215,7 @@ final as (
         compared.did_avg_purchase_interval_days,
         compared.incomplete_after_windows,
         compared.incomplete_after_windows = 0 as is_after_window_complete,
-        {{ crm_as_of_date_legacy() }} as as_of_date
+        {{ crm_as_of_date() }} as as_of_date
     from compared
     left join campaigns
         on compared.campaign_id = campaigns.campaign_id

@@ -9,12 +9,16 @@
 
 with
 
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
 contacts as (
     select * from {{ ref('int_campaign_contacts_measured') }}
 ),
 
 campaigns as (
-    select * from {{ ref('stg_crm__campaigns') }}
+    select * from {{ ref('int_campaigns_unioned') }}
 ),
 
 grouped as (
@@ -50,7 +54,7 @@ final as (
         compared.last_contact_date,
         compared.last_window_end_date,
         {{ crm_campaign_result_columns() | indent(8) }},
-        {{ crm_as_of_date_legacy() }} as as_of_date
+        {{ crm_as_of_date() }} as as_of_date
     from compared
     left join campaigns
         on compared.campaign_id = campaigns.campaign_id

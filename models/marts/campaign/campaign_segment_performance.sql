@@ -17,12 +17,16 @@
 
 with
 
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
 contacts as (
     select * from {{ ref('int_campaign_contacts_segmented') }}
 ),
 
 campaigns as (
-    select * from {{ ref('stg_crm__campaigns') }}
+    select * from {{ ref('int_campaigns_unioned') }}
 ),
 
 contact_segments as (
@@ -71,7 +75,7 @@ final as (
         campaigns.objective,
         campaigns.channel,
         {{ crm_campaign_result_columns() | indent(8) }},
-        {{ crm_as_of_date_legacy() }} as as_of_date
+        {{ crm_as_of_date() }} as as_of_date
     from compared
     left join campaigns
         on compared.campaign_id = campaigns.campaign_id

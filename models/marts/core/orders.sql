@@ -3,40 +3,24 @@
     number, occasion number, days since the customer's previous occasion and the
     customer's lifecycle stage just before the order (from the previous
     occasion's recency on the purchase date; prospect before the first occasion),
-    so a purchase can be labelled e.g. a reactivation from sleeping or lost.
-    Incremental on DuckDB (macros/incremental/incremental_scope.sql): a run
-    recomputes every order of the customers in scope and the changed guest
-    orders, a table elsewhere. -#}
-{{ config(
-    materialized=crm_incremental_materialization(),
-    incremental_strategy='crm_customer_scope',
-    on_schema_change='fail',
-    meta={'crm_incremental': {'customer_column': 'customer_id', 'order_column': 'order_id'}},
-    post_hook="{{ crm_incremental_record_state() }}",
-) }}
-{{- crm_incremental_scope_refs() }}
+    so a purchase can be labelled e.g. a reactivation from sleeping or lost. -#}
 
 with
 
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
 orders as (
-    select * from {{ ref('stg_crm__orders') }}
-    {%- if is_incremental() %}
-    where {{ crm_incremental_in_scope('member_id', 'order_id') }}
-    {%- endif %}
+    select * from {{ ref('int_orders_classified') }}
 ),
 
 purchases as (
     select * from {{ ref('int_purchases_filtered') }}
-    {%- if is_incremental() %}
-    where {{ crm_incremental_in_scope('customer_id') }}
-    {%- endif %}
 ),
 
 occasions as (
     select * from {{ ref('int_purchase_occasions_grouped') }}
-    {%- if is_incremental() %}
-    where {{ crm_incremental_in_scope('customer_id') }}
-    {%- endif %}
 ),
 
 numbered_purchases as (
@@ -72,7 +56,7 @@ purchase_facts as (
 final as (
     select
         orders.order_id,
-        orders.member_id as customer_id,
+        orders.customer_id,
         orders.store_id,
         orders.channel,
         orders.status,
@@ -95,13 +79,10 @@ final as (
             when purchase_facts.previous_purchase_date is null then 'prospect'
             else {{ crm_lifecycle_stage('purchase_facts.days_since_previous_occasion') }}
         end as stage_before_order,
-        {{ crm_as_of_date_legacy() }} as as_of_date
+        {{ crm_as_of_date() }} as as_of_date
     from orders
     left join purchase_facts
         on orders.order_id = purchase_facts.order_id
-    where
-        orders.order_date <= {{ crm_as_of_date_legacy() }}
-        or purchase_facts.order_id is not null
 )
 
 select * from final

@@ -1,15 +1,15 @@
-{#- One row per store: the stores input plus store_ids that appear only in kept
-    orders (is_in_stores_input false), with the store's home members and customers
-    and its purchases up to as_of_date. -#}
+{#- One row per store (int_stores_unioned: the stores input plus store_ids that
+    appear only in kept orders, is_in_stores_input false), with the store's home
+    members and customers and its purchases up to as_of_date. -#}
 
 with
 
-stores as (
-    select * from {{ ref('stg_crm__stores') }}
+build_context as (
+    select * from {{ ref('int_build_context') }}
 ),
 
-orders as (
-    select * from {{ ref('stg_crm__orders') }}
+stores as (
+    select * from {{ ref('int_stores_unioned') }}
 ),
 
 members as (
@@ -22,37 +22,6 @@ customers as (
 
 purchases as (
     select * from {{ ref('int_purchases_filtered') }}
-),
-
-order_only_stores as (
-    select distinct orders.store_id
-    from orders
-    left join stores
-        on orders.store_id = stores.store_id
-    where
-        orders.store_id is not null
-        and stores.store_id is null
-        and orders.order_date <= {{ crm_as_of_date_legacy() }}
-),
-
-all_stores as (
-    select
-        store_id,
-        store_name,
-        city,
-        store_type,
-        opened_at,
-        true as is_in_stores_input
-    from stores
-    union all
-    select
-        store_id,
-        cast(null as {{ dbt.type_string() }}) as store_name,
-        cast(null as {{ dbt.type_string() }}) as city,
-        cast(null as {{ dbt.type_string() }}) as store_type,
-        cast(null as date) as opened_at,
-        false as is_in_stores_input
-    from order_only_stores
 ),
 
 home_members as (
@@ -82,12 +51,12 @@ store_purchases as (
 
 final as (
     select
-        all_stores.store_id,
-        all_stores.store_name,
-        all_stores.city,
-        all_stores.store_type,
-        all_stores.opened_at,
-        all_stores.is_in_stores_input,
+        stores.store_id,
+        stores.store_name,
+        stores.city,
+        stores.store_type,
+        stores.opened_at,
+        stores.is_in_stores_input,
         cast(coalesce(home_members.home_members, 0) as {{ dbt.type_bigint() }}) as home_members,
         cast(coalesce(home_members.home_customers, 0) as {{ dbt.type_bigint() }}) as home_customers,
         cast(coalesce(store_purchases.orders_count, 0) as {{ dbt.type_bigint() }}) as orders_count,
@@ -97,12 +66,12 @@ final as (
             as aov,
         store_purchases.first_purchase_date,
         store_purchases.last_purchase_date,
-        {{ crm_as_of_date_legacy() }} as as_of_date
-    from all_stores
+        {{ crm_as_of_date() }} as as_of_date
+    from stores
     left join home_members
-        on all_stores.store_id = home_members.store_id
+        on stores.store_id = home_members.store_id
     left join store_purchases
-        on all_stores.store_id = store_purchases.store_id
+        on stores.store_id = store_purchases.store_id
 )
 
 select * from final

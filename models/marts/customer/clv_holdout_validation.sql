@@ -8,6 +8,10 @@
 
 with
 
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
 compared as (
     select * from {{ ref('int_clv_holdout_compared') }}
 ),
@@ -19,7 +23,7 @@ choice as (
 windows as (
     select
         {{ crm_clv_calibration_end() }} as calibration_end_date,
-        {{ crm_as_of_date_legacy() }} as holdout_end_date
+        {{ crm_as_of_date() }} as holdout_end_date
 ),
 
 final as (

@@ -7,6 +7,10 @@
 
 with
 
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
 fitted as (
     select * from {{ ref('int_clv_models_fitted') }}
 ),
@@ -22,11 +26,11 @@ final as (
         fitted.value,
         cast(fitted.log_likelihood as double) as log_likelihood,
         cast(fitted.customers as {{ dbt.type_bigint() }}) as customers,
-        {{ crm_as_of_date_legacy() }} as as_of_date,
+        {{ crm_as_of_date() }} as as_of_date,
         fitted.fit_window,
         case
             when fitted.fit_window = 'calibration' then {{ crm_clv_calibration_end() }}
-            else {{ crm_as_of_date_legacy() }}
+            else {{ crm_as_of_date() }}
         end as fit_end_date,
         fitted.time_unit,
         cast(fitted.time_unit_days as double) as time_unit_days,

@@ -12,6 +12,11 @@
 
 with
 
+-- read by crm_reign_end_date once it reads build_context (issue 20, at merge)
+build_context as (  -- noqa: ST03
+    select * from {{ ref('int_build_context') }}
+),
+
 occasions as (
     select * from {{ ref('int_purchase_occasions_grouped') }}
 ),

@@ -1,0 +1,73 @@
+{#- Every campaign of the build, with the contract's defaults: the campaigns input,
+    plus the campaign_ids that appear only in contacts made on or before as_of_date
+    (is_in_campaigns_input false, the descriptive columns null). A missing response
+    window is 30 days, a missing cost 0. One row per campaign_id. -#}
+
+with
+
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
+campaigns as (
+    select * from {{ ref('stg_crm__campaigns') }}
+),
+
+contacts as (
+    select * from {{ ref('stg_crm__campaign_contacts') }}
+),
+
+contact_only_campaigns as (
+    select distinct contacts.campaign_id
+    from contacts
+    left join campaigns
+        on contacts.campaign_id = campaigns.campaign_id
+    where
+        campaigns.campaign_id is null
+        and cast(contacts.contacted_at as date) <= {{ crm_as_of_date() }}
+),
+
+unioned as (
+    select
+        campaign_id,
+        campaign_name,
+        objective,
+        channel,
+        start_date,
+        end_date,
+        response_window_days,
+        cost_per_contact,
+        incentive_cost_per_response,
+        true as is_in_campaigns_input
+    from campaigns
+    union all
+    select
+        campaign_id,
+        cast(null as {{ dbt.type_string() }}) as campaign_name,
+        cast(null as {{ dbt.type_string() }}) as objective,
+        cast(null as {{ dbt.type_string() }}) as channel,
+        cast(null as date) as start_date,
+        cast(null as date) as end_date,
+        cast(null as {{ dbt.type_int() }}) as response_window_days,
+        cast(null as decimal(18, 2)) as cost_per_contact,
+        cast(null as decimal(18, 2)) as incentive_cost_per_response,
+        false as is_in_campaigns_input
+    from contact_only_campaigns
+),
+
+final as (
+    select
+        campaign_id,
+        campaign_name,
+        objective,
+        channel,
+        start_date,
+        end_date,
+        is_in_campaigns_input,
+        cast(coalesce(cost_per_contact, 0) as decimal(18, 2)) as cost_per_contact,
+        cast(coalesce(incentive_cost_per_response, 0) as decimal(18, 2)) as incentive_cost_per_response,
+        coalesce(response_window_days, 30) as response_window_days
+    from unioned
+)
+
+select * from final
