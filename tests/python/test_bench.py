@@ -93,30 +93,6 @@ def test_the_comparison_sees_a_changed_value(tiny) -> None:
     }
 
 
-def test_next_day_file_adds_new_orders_and_later_versions(tiny, tmp_path: Path) -> None:
-    data, _ = tiny
-    for name in ("raw_orders.parquet", "raw_members.parquet"):
-        (tmp_path / name).write_bytes((data / name).read_bytes())
-    counts = bench.write_next_day(tmp_path, share=0.02)
-    assert counts["new"] > 0 and counts["changed"] > 0
-    assert counts["new"] + counts["changed"] == round(counts["base"] * 0.02)
-    con = duckdb.connect()
-    base, nxt = tmp_path / "raw_orders.parquet", bench.next_day_path(tmp_path)
-    new_ids, later, same_day = con.execute(f"""
-        select
-            count(*) filter (where base.order_id is null),
-            count(*) filter (where base.order_id is not null and nxt.updated_at > base.updated_at),
-            count(distinct cast(nxt.updated_at as date))
-        from read_parquet('{nxt}') as nxt
-        left join read_parquet('{base}') as base using (order_id)
-    """).fetchone()
-    assert (new_ids, later, same_day) == (counts["new"], counts["changed"], 1)
-    # The glob of the orders var now reads both files; the hand-written numbers change.
-    assert bench.input_paths(tmp_path)["orders"].endswith("raw_orders*.parquet")
-    rows = con.execute(f"select count(*) from read_parquet('{bench.input_paths(tmp_path)['orders']}')").fetchone()[0]
-    assert rows == counts["base"] + counts["new"] + counts["changed"]
-
-
 def test_measure_reports_time_memory_and_exit_code() -> None:
     measured = bench.measure([sys.executable, "-c", "x = bytearray(64 * 2**20); import sys; sys.exit(3)"])
     assert measured.returncode == 3
@@ -182,8 +158,7 @@ def test_repeated_runs_report_the_median_run_and_the_range() -> None:
         results.append(bench.ScaleResult(
             orders=orders, members=orders // 8, label=bench.scale_label(orders),
             parse=_measured(4.0), full=bench.median_run(full_runs), full_walls=full_walls,
-            full_models={"orders": full_walls[0] / 5}, incremental=_measured(full_walls[0]),
-            incremental_models={"orders": 1.0}, core=bench.median_run(core_runs),
+            full_models={"orders": full_walls[0] / 5}, core=bench.median_run(core_runs),
             core_walls=[run.wall_s for run in core_runs], handwritten=bench.median_run(hand_runs),
             handwritten_walls=[run.wall_s for run in hand_runs],
         ))
@@ -200,7 +175,7 @@ def test_repeated_runs_report_the_median_run_and_the_range() -> None:
 
     single = [bench.ScaleResult(
         orders=1_000_000, members=125_000, label="1m", parse=_measured(4.0), full=_measured(8.0),
-        full_walls=[8.0], incremental=_measured(9.0), core=_measured(2.0), core_walls=[2.0],
+        full_walls=[8.0], core=_measured(2.0), core_walls=[2.0],
         handwritten=_measured(1.0), handwritten_walls=[1.0],
     )]
     section = bench.render(single, "python scripts/bench.py --scales 1e6")
