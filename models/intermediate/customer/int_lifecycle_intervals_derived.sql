@@ -9,8 +9,19 @@
     valid_to is null for the interval a customer is in on as_of_date. Point in
     time: the stage on day d uses only purchases up to d. -#}
 
-{{ crm_lifecycle_intervals(
-    occasions=ref('int_purchase_occasions_grouped'),
-    members=ref('int_members_unioned'),
-    customers=ref('int_customers_aggregated')
-) }}
+with
+
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
+lifecycle_intervals as (
+    {#- The macro's query holds its own CTEs; build_context is in scope for them. #}
+    {{ crm_lifecycle_intervals(
+        occasions=ref('int_purchase_occasions_grouped'),
+        members=ref('int_members_unioned'),
+        customers=ref('int_customers_aggregated')
+    ) | indent(4) }}
+)
+
+select * from lifecycle_intervals
