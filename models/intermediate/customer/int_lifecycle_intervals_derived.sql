@@ -9,9 +9,11 @@
     valid_to is null for the interval a customer is in on as_of_date. Point in
     time: the stage on day d uses only purchases up to d. -#}
 
+{#- build_context is read inside crm_lifecycle_intervals once its crm_reign_end_date
+    calls crm_as_of_date() (issue 20: switched at merge, with the macro's other callers). #}
 with
 
-build_context as (
+build_context as (  -- noqa: ST03
     select * from {{ ref('int_build_context') }}
 ),
 
