@@ -69,9 +69,8 @@
         cast(least(
             {{ bins }},
             1 + floor({{ bins }} * percent_rank() over (
-                {%- if parts %}partition by {{ parts | join(', ') }} {% endif -%}
-                order by {{ value }}{{ ' desc' if descending }}
-            ))
+                {{- 'partition by ' ~ (parts | join(', ')) ~ ' ' if parts -}}
+                order by {{ value }}{{ ' desc' if descending }}))
         ) as {{ dbt.type_int() }})
     {%- else -%}
         cast({{ bins if descending else 1 }} {{ '-' if descending else '+' }} (

@@ -57,11 +57,12 @@ age_bands as (
 segment_rules as (
     select * from {{ ref('rfm_segment_rules') }}
 ),
-{% if with_clv %}
+{%- if with_clv %}
+
 clv_scores as (
     select * from {{ ref('int_clv_customers_chosen') }}
 ),
-{% endif %}
+{%- endif %}
 
 windowed as (
     {%- if use_window %}
@@ -184,7 +185,8 @@ referrals as (
         and members.referred_by_member_id != members.customer_id
     group by members.referred_by_member_id
 ),
-{% if with_clv %}
+{%- if with_clv %}
+
 clv_ranked as (
     select
         clv_scores.customer_id,
@@ -224,7 +226,7 @@ clv_flagged as (
         ) as is_at_risk_high_value
     from clv_ranked
 ),
-{% endif %}
+{%- endif %}
 
 aged as (
     select
