@@ -331,7 +331,7 @@ joined as (
         clv_flagged.churn_probability,
         clv_flagged.expected_next_order_date
         {%- else %}
-        false as is_clv_scored,
+        cast(null as boolean) as is_clv_scored,
         cast(null as double) as clv_monetary_cume_dist,
         cast(null as double) as clv_365d,
         cast(null as double) as clv_cume_dist,
