@@ -16,6 +16,32 @@
 {%- endmacro %}
 
 
+{% macro crm_age_years(birth_date_sql, at_date_sql) %}
+    {#- SQL: age in whole years on `at_date_sql` (the last birthday passed counts; a
+        29 February birthday falls on 28 February in other years); null for an unknown
+        birth date or one after `at_date_sql`. -#}
+    case
+        when {{ birth_date_sql }} > {{ at_date_sql }} then null
+        when
+            cast({{ dbt.dateadd('year', dbt.datediff(birth_date_sql, at_date_sql, 'year'), birth_date_sql) }} as date)
+            > {{ at_date_sql }}
+            then {{ dbt.datediff(birth_date_sql, at_date_sql, 'year') }} - 1
+        else {{ dbt.datediff(birth_date_sql, at_date_sql, 'year') }}
+    end
+{%- endmacro %}
+
+
+{% macro crm_age_band_matches(age_sql, age_bands) %}
+    {#- SQL (a join condition): the row of seed age_bands (`age_bands`, a CTE or alias)
+        holding the age `age_sql`; a null age matches the band without bounds (unknown). -#}
+    ({{ age_sql }} is null and {{ age_bands }}.min_age is null and {{ age_bands }}.max_age is null)
+    or (
+        {{ age_sql }} >= {{ age_bands }}.min_age
+        and ({{ age_bands }}.max_age is null or {{ age_sql }} <= {{ age_bands }}.max_age)
+    )
+{%- endmacro %}
+
+
 {% macro crm_customer_type(occasions_sql) %}
     {#- SQL: prospect (no occasion) | new (exactly 1 occasion) | returning (2 or more). -#}
     case

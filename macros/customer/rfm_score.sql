@@ -6,6 +6,8 @@
     var rfm_<dimension>_thresholds (bins - 1 ascending cut points) replaces it:
         score = 1 + number of cut points <= value            (frequency, monetary)
         score = bins - number of cut points <= recency_days  (recency)
+    partition_by (optional) ranks within each partition, e.g. one RFM snapshot per
+    campaign; fixed thresholds need no window, so it changes nothing for them.
 -#}
 
 {% macro crm_rfm_bins() %}
@@ -48,23 +50,27 @@
 {% endmacro %}
 
 
-{% macro crm_rfm_score(value, dimension) %}
-    {#- SQL: the score of `value` (a column) for dimension recency | frequency | monetary. -#}
-    {{- return(adapter.dispatch('crm_rfm_score', 'crm_warehouse')(value, dimension)) -}}
+{% macro crm_rfm_score(value, dimension, partition_by=none) %}
+    {#- SQL: the score of `value` (a column) for dimension recency | frequency | monetary,
+        among all rows of the query or within each partition_by (a column or a list). -#}
+    {{- return(adapter.dispatch('crm_rfm_score', 'crm_warehouse')(value, dimension, partition_by)) -}}
 {% endmacro %}
 
 
-{% macro default__crm_rfm_score(value, dimension) %}
+{% macro default__crm_rfm_score(value, dimension, partition_by=none) %}
     {%- if dimension not in ('recency', 'frequency', 'monetary') -%}
         {{ exceptions.raise_compiler_error("crm_rfm_score: unknown dimension '" ~ dimension ~ "'") }}
     {%- endif -%}
     {%- set bins = crm_rfm_bins() -%}
     {%- set cuts = crm_rfm_thresholds(dimension) -%}
     {%- set descending = dimension == 'recency' -%}
+    {%- set parts = [] if partition_by is none else ([partition_by] if partition_by is string else partition_by | list) -%}
     {%- if cuts is none -%}
         cast(least(
             {{ bins }},
-            1 + floor({{ bins }} * percent_rank() over (order by {{ value }}{{ ' desc' if descending }}))
+            1 + floor({{ bins }} * percent_rank() over (
+                {{- 'partition by ' ~ (parts | join(', ')) ~ ' ' if parts -}}
+                order by {{ value }}{{ ' desc' if descending }}))
         ) as {{ dbt.type_int() }})
     {%- else -%}
         cast({{ bins if descending else 1 }} {{ '-' if descending else '+' }} (

@@ -6,6 +6,10 @@
 
 with
 
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
 occasions as (
     select * from {{ ref('int_purchase_occasions_grouped') }}
 ),
@@ -13,13 +17,13 @@ occasions as (
 final as (
     select
         customer_id,
-        {{ crm_as_of_date_legacy() }} as as_of_date,
+        {{ crm_as_of_date() }} as as_of_date,
         min(purchase_date) as first_purchase_date,
         max(purchase_date) as last_purchase_date,
         count(*) as occasions_count,
         sum(
             case
-                when purchase_date > {{ crm_customer_add_days(-365, crm_as_of_date_legacy()) }} then 1
+                when purchase_date > {{ crm_customer_add_days(-365, crm_as_of_date()) }} then 1
                 else 0
             end
         ) as occasions_365d,

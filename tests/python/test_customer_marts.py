@@ -394,6 +394,42 @@ def check_rfm_and_lifecycle(connection: duckdb.DuckDBPyConnection, expected: Exp
     lifecycle = fetch(connection, "select * from marts.customer_lifecycle").set_index("customer_id")
     assert set(lifecycle["as_of_date"]) == {expected.as_of}
     compare(lifecycle, expected.lifecycle, LIFECYCLE_COLUMNS, "customer_lifecycle")
+    check_customer_state(connection, expected)
+
+
+def next_birthday(birth: dt.date, as_of: dt.date) -> dt.date:
+    """The birthday on or after as_of; 29 February falls on 28 February in other years."""
+    def in_year(year: int) -> dt.date:
+        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+        day = 28 if (birth.month, birth.day) == (2, 29) and not leap else birth.day
+        return dt.date(year, birth.month, day)
+
+    this_year = in_year(as_of.year)
+    return this_year if this_year >= as_of else in_year(as_of.year + 1)
+
+
+def check_customer_state(connection: duckdb.DuckDBPyConnection, expected: Expected) -> None:
+    """int_customer_state, the one place of the rules: RFM of its customers, lifecycle of
+    everyone, nothing RFM for prospects, and the next birthday the trigger uses."""
+    state = fetch(connection, "select * from intermediate.int_customer_state").set_index("customer_id")
+    assert set(state.index) == set(expected.universe)
+    assert set(state["as_of_date"]) == {expected.as_of}
+    is_customer = state["is_customer"].astype(bool)
+    customers = state[is_customer].rename(
+        columns={"orders_count": "all_orders_count", "window_orders_count": "orders_count"}
+    )
+    compare(customers, expected.rfm, RFM_COLUMNS, "int_customer_state (customers)")
+    compare(state, expected.lifecycle, LIFECYCLE_COLUMNS, "int_customer_state (lifecycle)")
+    prospects = state[~is_customer]
+    assert prospects[["recency_days", "r_score", "rfm_segment", "value_tier"]].isna().all().all()
+    problems = []
+    for customer, member in expected.universe.items():
+        birth = member.get("birth_date")
+        known = birth is not None and not pd.isna(birth) and birth <= expected.as_of
+        wanted = next_birthday(birth, expected.as_of) if known else None
+        if not same(state.at[customer, "next_birthday_date"], wanted):
+            problems.append((customer, state.at[customer, "next_birthday_date"], wanted))
+    assert not problems, f"next_birthday_date: {len(problems)} differences, e.g. {problems[:10]}"
 
 
 def walk_stages(expected: Expected) -> dict[str, tuple[dt.date, list[tuple[str, str]]]]:

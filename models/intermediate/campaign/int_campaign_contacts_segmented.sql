@@ -1,7 +1,7 @@
 {#- Every campaign contact (int_campaign_contacts_measured) with the member's
     segments point-in-time, as of state_date = the day before the contact date:
-    lifecycle stage and customer_type (the customer_lifecycle_history interval
-    holding state_date), age band (whole years at state_date, seed age_bands) and
+    lifecycle stage and customer_type (the stage interval of
+    int_lifecycle_intervals_derived holding state_date), age band (crm_age_years at state_date, seed age_bands) and
     member tier (net spend in the member_tier_window_days ending on state_date, seed
     member_tiers); RFM segment and cell from the campaign's RFM snapshot
     (int_campaign_rfm_snapshots_scored, the day before the campaign). A member
@@ -14,8 +14,8 @@ contacts as (
     select * from {{ ref('int_campaign_contacts_measured') }}
 ),
 
-lifecycle_history as (
-    select * from {{ ref('customer_lifecycle_history') }}
+lifecycle_intervals as (
+    select * from {{ ref('int_lifecycle_intervals_derived') }}
 ),
 
 rfm_snapshots as (
@@ -49,14 +49,14 @@ stages as (
     select
         contacts_dated.campaign_id,
         contacts_dated.member_id,
-        lifecycle_history.lifecycle_stage,
-        lifecycle_history.customer_type
+        lifecycle_intervals.lifecycle_stage,
+        lifecycle_intervals.customer_type
     from contacts_dated
-    inner join lifecycle_history
+    inner join lifecycle_intervals
         on
-            contacts_dated.member_id = lifecycle_history.customer_id
-            and contacts_dated.state_date >= lifecycle_history.valid_from
-            and (lifecycle_history.valid_to is null or contacts_dated.state_date <= lifecycle_history.valid_to)
+            contacts_dated.member_id = lifecycle_intervals.customer_id
+            and contacts_dated.state_date >= lifecycle_intervals.valid_from
+            and (lifecycle_intervals.valid_to is null or contacts_dated.state_date <= lifecycle_intervals.valid_to)
 ),
 
 tier_spend as (
@@ -81,31 +81,15 @@ tier_ladder as (
     from tiers
 ),
 
-birth_years as (
+ages as (
     select
         contacts_dated.campaign_id,
         contacts_dated.member_id,
-        contacts_dated.state_date,
-        members.birth_date,
-        {{ dbt.datediff('members.birth_date', 'contacts_dated.state_date', 'year') }}
-            as calendar_years
+        {{ crm_age_years('members.birth_date', 'contacts_dated.state_date') }} as age
     from contacts_dated
     inner join members
         on contacts_dated.member_id = members.customer_id
     where members.birth_date is not null
-),
-
-ages as (
-    select
-        campaign_id,
-        member_id,
-        case
-            when birth_date > state_date then null
-            when cast({{ dbt.dateadd('year', 'calendar_years', 'birth_date') }} as date) > state_date
-                then calendar_years - 1
-            else calendar_years
-        end as age
-    from birth_years
 ),
 
 final as (
@@ -145,12 +129,7 @@ final as (
             contacts_dated.campaign_id = ages.campaign_id
             and contacts_dated.member_id = ages.member_id
     left join age_bands
-        on
-            (ages.age is null and age_bands.min_age is null and age_bands.max_age is null)
-            or (
-                ages.age >= age_bands.min_age
-                and (age_bands.max_age is null or ages.age <= age_bands.max_age)
-            )
+        on {{ crm_age_band_matches('ages.age', 'age_bands') | indent(8) }}
     left join tier_spend
         on
             contacts_dated.campaign_id = tier_spend.campaign_id

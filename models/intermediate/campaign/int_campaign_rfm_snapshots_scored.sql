@@ -134,9 +134,9 @@ measured as (
 scored as (
     select
         *,
-        {{ crm_campaign_rfm_score('recency_days', 'recency', 'campaign_id') }} as r_score,
-        {{ crm_campaign_rfm_score('frequency', 'frequency', 'campaign_id') }} as f_score,
-        {{ crm_campaign_rfm_score('monetary', 'monetary', 'campaign_id') }} as m_score
+        {{ crm_rfm_score('recency_days', 'recency', partition_by='campaign_id') }} as r_score,
+        {{ crm_rfm_score('frequency', 'frequency', partition_by='campaign_id') }} as f_score,
+        {{ crm_rfm_score('monetary', 'monetary', partition_by='campaign_id') }} as m_score
     from measured
 ),
 

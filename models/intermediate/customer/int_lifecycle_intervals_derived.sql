@@ -7,7 +7,10 @@
     with a known joined_at are prospects from the day they joined until the day
     before their first purchase. valid_from and valid_to are both inclusive;
     valid_to is null for the interval a customer is in on as_of_date. Point in
-    time: the stage on day d uses only purchases up to d. -#}
+    time: the stage on day d uses only purchases up to d. A table: the history mart
+    and the campaign segmentation (read by two campaign marts) all read it, and a
+    filter on its output is not pushed below the windows. -#}
+{{ config(materialized='table') }}
 
 {{ crm_lifecycle_intervals(
     occasions=ref('int_purchase_occasions_grouped'),

@@ -10,6 +10,10 @@
 
 with
 
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
 members as (
     select * from {{ ref('int_members_unioned') }}
 ),
@@ -28,13 +32,13 @@ window_spend as (
         sum(net_amount) as tier_spend,
         sum(
             case
-                when purchase_date > {{ crm_customer_add_days(lookahead_days - window_days, crm_as_of_date_legacy()) }}
+                when purchase_date > {{ crm_customer_add_days(lookahead_days - window_days, crm_as_of_date()) }}
                     then net_amount
                 else 0
             end
         ) as spend_after_lookahead
     from occasions
-    where purchase_date > {{ crm_customer_add_days(-window_days, crm_as_of_date_legacy()) }}
+    where purchase_date > {{ crm_customer_add_days(-window_days, crm_as_of_date()) }}
     group by customer_id
 ),
 
@@ -61,7 +65,7 @@ tier_ladder as (
 final as (
     select
         member_spend.customer_id,
-        {{ crm_as_of_date_legacy() }} as as_of_date,
+        {{ crm_as_of_date() }} as as_of_date,
         member_spend.tier_spend,
         member_spend.spend_after_lookahead,
         tier_ladder.tier as member_tier,

@@ -5,6 +5,10 @@
 
 with
 
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
 members as (
     select * from {{ ref('stg_crm__members') }}
 ),
@@ -32,7 +36,7 @@ members_to_date as (
         on members.member_id = customers.customer_id
     where
         members.joined_at is null
-        or cast(members.joined_at as date) <= {{ crm_as_of_date_legacy() }}
+        or cast(members.joined_at as date) <= {{ crm_as_of_date() }}
         or customers.customer_id is not null
 ),
 

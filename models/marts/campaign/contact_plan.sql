@@ -1,6 +1,6 @@
 {#- Monthly contact plan and budget (issue 7): one row per customer_type x
     lifecycle_stage of the contact policy (seed contact_policy) or of the members as
-    of as_of_date. Reachable members respect the opt-ins: SMS only to sms_opt_in,
+    of as_of_date (int_customer_state). Reachable members respect the opt-ins: SMS only to sms_opt_in,
     email only to email_opt_in. Touches = reachable members x touches per month of
     the policy; budget = touches x unit cost (vars contact_sms_unit_cost,
     contact_email_unit_cost). A segment without a policy row gets no touches. -#}
@@ -9,8 +9,12 @@
 
 with
 
-customers as (
-    select * from {{ ref('customers') }}
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
+customer_state as (
+    select * from {{ ref('int_customer_state') }}
 ),
 
 policy as (
@@ -25,7 +29,7 @@ segment_counts as (
         sum(case when sms_opt_in then 1 else 0 end) as sms_reachable_customers,
         sum(case when email_opt_in then 1 else 0 end) as email_reachable_customers,
         sum(case when sms_opt_in or email_opt_in then 1 else 0 end) as reachable_customers
-    from customers
+    from customer_state
     group by customer_type, lifecycle_stage
 ),
 
@@ -88,7 +92,7 @@ final as (
             12 * (sms_touches_per_month * sms_unit_cost + email_touches_per_month * email_unit_cost)
             as decimal(18, 2)
         ) as budget_per_year,
-        {{ crm_as_of_date_legacy() }} as as_of_date
+        {{ crm_as_of_date() }} as as_of_date
     from touches
 )
 

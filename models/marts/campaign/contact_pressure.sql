@@ -11,8 +11,12 @@
 
 with
 
-customers as (
-    select * from {{ ref('customers') }}
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
+customer_state as (
+    select * from {{ ref('int_customer_state') }}
 ),
 
 contacts as (
@@ -25,7 +29,7 @@ member_contacts as (
         count(*) as contacts_total,
         sum(
             case
-                when contact_date > {{ crm_customer_add_days(-window_days, crm_as_of_date_legacy()) }} then 1
+                when contact_date > {{ crm_customer_add_days(-window_days, crm_as_of_date()) }} then 1
                 else 0
             end
         ) as contacts_in_window,
@@ -37,21 +41,21 @@ member_contacts as (
 
 measured as (
     select
-        customers.customer_id,
-        customers.customer_type,
-        customers.lifecycle_stage,
-        customers.lifecycle_segment,
-        customers.value_tier,
-        customers.rfm_segment,
-        customers.sms_opt_in,
-        customers.email_opt_in,
+        customer_state.customer_id,
+        customer_state.customer_type,
+        customer_state.lifecycle_stage,
+        customer_state.lifecycle_segment,
+        customer_state.value_tier,
+        customer_state.rfm_segment,
+        customer_state.sms_opt_in,
+        customer_state.email_opt_in,
         member_contacts.last_contact_date,
         coalesce(member_contacts.contacts_total, 0) as contacts_total,
         coalesce(member_contacts.contacts_in_window, 0) as contacts_in_window,
-        coalesce(customers.value_tier in ({{ high_value_list }}), false) as is_high_value
-    from customers
+        coalesce(customer_state.value_tier in ({{ high_value_list }}), false) as is_high_value
+    from customer_state
     left join member_contacts
-        on customers.customer_id = member_contacts.member_id
+        on customer_state.customer_id = member_contacts.member_id
 ),
 
 final as (
@@ -80,7 +84,7 @@ final as (
         sms_opt_in,
         email_opt_in,
         sms_opt_in or email_opt_in as is_reachable,
-        {{ crm_as_of_date_legacy() }} as as_of_date
+        {{ crm_as_of_date() }} as as_of_date
     from measured
 )
 

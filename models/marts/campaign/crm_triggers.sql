@@ -16,30 +16,26 @@
     Each row carries the trigger's suggested action, the member's contact policy
     (objective and activities of the member's lifecycle segment) and whether the
     member can be reached (an opt-in); preferred_channel is sms when opted in,
-    else email. -#}
-{%- set unpaid_days = var('trigger_unpaid_order_days', 3) | int -%}
+    else email. unpaid_order and intent_without_purchase come from raw activity
+    (int_member_signals_detected), the others from the customer state
+    (int_customer_state). -#}
 {%- set full_month_days = var('trigger_full_month_days', 30) | int -%}
 {%- set birthday_days = var('trigger_birthday_days', 30) | int -%}
-{%- set intent_days = var('trigger_intent_days', 7) | int -%}
 {%- set high_value_tiers = var('contact_high_value_tiers', ['top', 'high']) -%}
 {%- set high_value_list = "'" ~ (high_value_tiers | join("', '")) ~ "'" -%}
 
 with
 
-customers as (
-    select * from {{ ref('customers') }}
+build_context as (
+    select * from {{ ref('int_build_context') }}
 ),
 
-members as (
-    select * from {{ ref('int_members_unioned') }}
+customer_state as (
+    select * from {{ ref('int_customer_state') }}
 ),
 
-orders as (
-    select * from {{ ref('stg_crm__orders') }}
-),
-
-events as (
-    select * from {{ ref('stg_crm__member_events') }}
+member_signals as (
+    select * from {{ ref('int_member_signals_detected') }}
 ),
 
 policy as (
@@ -76,22 +72,6 @@ trigger_actions as (
         'personal repurchase call or message from the home counter' as suggested_action
 ),
 
-unpaid_orders as (
-    select
-        member_id as customer_id,
-        'unpaid_order' as trigger_type,
-        max(order_date) as event_date,
-        cast(sum(amount) as decimal(18, 2)) as trigger_amount,
-        {{ dbt.concat([dbt.cast('count(*)', dbt.type_string()), "' unpaid order(s)'"]) }} as trigger_detail
-    from orders
-    where
-        status = 'created'
-        and member_id is not null
-        and order_date <= {{ crm_as_of_date_legacy() }}
-        and order_date > {{ crm_customer_add_days(-unpaid_days, crm_as_of_date_legacy()) }}
-    group by member_id
-),
-
 full_month_gifts as (
     select
         customer_id,
@@ -99,51 +79,27 @@ full_month_gifts as (
         first_purchase_date as event_date,
         revenue as trigger_amount,
         'day {{ full_month_days }} after the first purchase, no second one' as trigger_detail
-    from customers
+    from customer_state
     where
         occasions_count = 1
-        and first_purchase_date = {{ crm_customer_add_days(-full_month_days, crm_as_of_date_legacy()) }}
-),
-
-birthday_years as (
-    select
-        customer_id,
-        birth_date,
-        {{ dbt.datediff('birth_date', crm_as_of_date_legacy(), 'year') }}
-            as years
-    from members
-    where
-        is_member
-        and birth_date is not null
-        and birth_date <= {{ crm_as_of_date_legacy() }}
-),
-
-next_birthdays as (
-    {#- The birthday in the as_of_date year (or the one after, if passed); dateadd
-        keeps a 29 February birthday on 28 February in other years. -#}
-    select
-        customer_id,
-        case
-            when cast({{ dbt.dateadd('year', 'years', 'birth_date') }} as date) < {{ crm_as_of_date_legacy() }}
-                then cast({{ dbt.dateadd('year', 'years + 1', 'birth_date') }} as date)
-            else cast({{ dbt.dateadd('year', 'years', 'birth_date') }} as date)
-        end as next_birthday
-    from birthday_years
+        and first_purchase_date = {{ crm_customer_add_days(-full_month_days, crm_as_of_date()) }}
 ),
 
 birthdays as (
     select
         customer_id,
         'birthday' as trigger_type,
-        next_birthday as event_date,
+        next_birthday_date as event_date,
         cast(null as decimal(18, 2)) as trigger_amount,
         {{ dbt.concat([
             "'in '",
-            dbt.cast(dbt.datediff(crm_as_of_date_legacy(), 'next_birthday', 'day'), dbt.type_string()),
+            dbt.cast(dbt.datediff(crm_as_of_date(), 'next_birthday_date', 'day'), dbt.type_string()),
             "' day(s)'",
         ]) }} as trigger_detail
-    from next_birthdays
-    where next_birthday < {{ crm_customer_add_days(birthday_days, crm_as_of_date_legacy()) }}
+    from customer_state
+    where
+        is_member
+        and next_birthday_date < {{ crm_customer_add_days(birthday_days, crm_as_of_date()) }}
 ),
 
 near_upgrades as (
@@ -153,7 +109,7 @@ near_upgrades as (
         last_purchase_date as event_date,
         spend_to_next_tier as trigger_amount,
         {{ dbt.concat(["'next tier: '", 'next_tier']) }} as trigger_detail
-    from customers
+    from customer_state
     where is_near_upgrade
 ),
 
@@ -164,39 +120,8 @@ downgrade_risks as (
         last_purchase_date as event_date,
         member_tier_spend as trigger_amount,
         {{ dbt.concat(["'current tier: '", 'member_tier']) }} as trigger_detail
-    from customers
+    from customer_state
     where is_downgrade_risk
-),
-
-recent_intents as (
-    select
-        member_id,
-        event_type,
-        cast(occurred_at as date) as event_date,
-        row_number() over (
-            partition by member_id
-            order by occurred_at desc, event_type asc
-        ) as recency_rank
-    from events
-    where
-        event_type in ('visit', 'favorite', 'cart', 'inquiry')
-        and cast(occurred_at as date) <= {{ crm_as_of_date_legacy() }}
-        and cast(occurred_at as date) > {{ crm_customer_add_days(-intent_days, crm_as_of_date_legacy()) }}
-),
-
-intents as (
-    select
-        recent_intents.member_id as customer_id,
-        'intent_without_purchase' as trigger_type,
-        recent_intents.event_date,
-        cast(null as decimal(18, 2)) as trigger_amount,
-        {{ dbt.concat(["'latest: '", 'recent_intents.event_type']) }} as trigger_detail
-    from recent_intents
-    left join customers
-        on recent_intents.member_id = customers.customer_id
-    where
-        recent_intents.recency_rank = 1
-        and (customers.last_purchase_date is null or customers.last_purchase_date < recent_intents.event_date)
 ),
 
 overdue_high_values as (
@@ -206,14 +131,14 @@ overdue_high_values as (
         last_purchase_date as event_date,
         monetary as trigger_amount,
         purchase_cycle_status as trigger_detail
-    from customers
+    from customer_state
     where
         value_tier in ({{ high_value_list }})
         and purchase_cycle_status in ('overdue', 'alert')
 ),
 
 triggers as (
-    select * from unpaid_orders
+    select * from member_signals
     union all
     select * from full_month_gifts
     union all
@@ -222,8 +147,6 @@ triggers as (
     select * from near_upgrades
     union all
     select * from downgrade_risks
-    union all
-    select * from intents
     union all
     select * from overdue_high_values
 ),
@@ -237,29 +160,29 @@ final as (
         triggers.trigger_amount,
         triggers.trigger_detail,
         trigger_actions.suggested_action,
-        coalesce(customers.customer_type, 'prospect') as customer_type,
-        coalesce(customers.lifecycle_stage, 'prospect') as lifecycle_stage,
-        coalesce(customers.lifecycle_segment, 'prospect') as lifecycle_segment,
-        customers.value_tier,
+        coalesce(customer_state.customer_type, 'prospect') as customer_type,
+        coalesce(customer_state.lifecycle_stage, 'prospect') as lifecycle_stage,
+        coalesce(customer_state.lifecycle_segment, 'prospect') as lifecycle_segment,
+        customer_state.value_tier,
         policy.objective as policy_objective,
         policy.suggested_activities as policy_activities,
-        coalesce(customers.sms_opt_in, false) as sms_opt_in,
-        coalesce(customers.email_opt_in, false) as email_opt_in,
-        coalesce(customers.sms_opt_in or customers.email_opt_in, false) as is_reachable,
+        coalesce(customer_state.sms_opt_in, false) as sms_opt_in,
+        coalesce(customer_state.email_opt_in, false) as email_opt_in,
+        coalesce(customer_state.sms_opt_in or customer_state.email_opt_in, false) as is_reachable,
         case
-            when customers.sms_opt_in then 'sms'
-            when customers.email_opt_in then 'email'
+            when customer_state.sms_opt_in then 'sms'
+            when customer_state.email_opt_in then 'email'
         end as preferred_channel,
-        {{ crm_as_of_date_legacy() }} as as_of_date
+        {{ crm_as_of_date() }} as as_of_date
     from triggers
     inner join trigger_actions
         on triggers.trigger_type = trigger_actions.trigger_type
-    left join customers
-        on triggers.customer_id = customers.customer_id
+    left join customer_state
+        on triggers.customer_id = customer_state.customer_id
     left join policy
         on
-            coalesce(customers.customer_type, 'prospect') = policy.customer_type
-            and coalesce(customers.lifecycle_stage, 'prospect') = policy.lifecycle_stage
+            coalesce(customer_state.customer_type, 'prospect') = policy.customer_type
+            and coalesce(customer_state.lifecycle_stage, 'prospect') = policy.lifecycle_stage
 )
 
 select * from final

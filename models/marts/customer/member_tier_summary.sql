@@ -8,6 +8,10 @@
 
 with
 
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
 member_tiers as (
     select * from {{ ref('int_member_tiers_assigned') }}
 ),
@@ -75,7 +79,7 @@ final as (
         cast(1 - tiers.discount as double) / nullif(cast(tiers.discount as double), 0) as discount_cost_share,
         cast(coalesce(tier_totals.near_upgrade_members, 0) as {{ dbt.type_bigint() }}) as near_upgrade_members,
         cast(coalesce(tier_totals.downgrade_risk_members, 0) as {{ dbt.type_bigint() }}) as downgrade_risk_members,
-        {{ crm_as_of_date_legacy() }} as as_of_date
+        {{ crm_as_of_date() }} as as_of_date
     from tiers
     cross join overall
     left join tier_totals

@@ -1,15 +1,31 @@
 {#- One row per RFM segment of seed rfm_segment_rules (segments without customers
     included, with 0): customers, revenue (monetary) and their shares, averages of
-    recency, frequency and monetary. -#}
+    recency, frequency and monetary, over the customers of the customer state
+    (int_customer_state). -#}
 
 with
 
-rfm as (
-    select * from {{ ref('customer_rfm') }}
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
+customer_state as (
+    select * from {{ ref('int_customer_state') }}
 ),
 
 segment_rules as (
     select * from {{ ref('rfm_segment_rules') }}
+),
+
+rfm as (
+    select
+        customer_id,
+        recency_days,
+        frequency,
+        monetary,
+        rfm_segment
+    from customer_state
+    where is_customer
 ),
 
 segment_totals as (
@@ -44,7 +60,7 @@ final as (
         segment_totals.avg_monetary,
         segment_rules.priority as rule_priority,
         segment_rules.description as segment_description,
-        {{ crm_as_of_date_legacy() }} as as_of_date
+        {{ crm_as_of_date() }} as as_of_date
     from segment_rules
     cross join overall
     left join segment_totals

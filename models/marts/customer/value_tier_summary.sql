@@ -2,14 +2,28 @@
     customers, revenue and their shares, the monetary range, cumulative shares from
     the top tier down, and the Pareto view: pareto_customer_share = the smallest
     share of customers (by monetary, highest first) whose revenue reaches
-    pareto_revenue_share (80 %) of all revenue. -#}
+    pareto_revenue_share (80 %) of all revenue. Customers and their RFM monetary
+    come from the customer state (int_customer_state). -#}
 {%- set tiers = ['top', 'high', 'middle', 'low'] -%}
 {%- set pareto_revenue_share = 0.8 -%}
 
 with
 
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
+customer_state as (
+    select * from {{ ref('int_customer_state') }}
+),
+
 rfm as (
-    select * from {{ ref('customer_rfm') }}
+    select
+        customer_id,
+        monetary,
+        value_tier
+    from customer_state
+    where is_customer
 ),
 
 tiers as (
@@ -104,7 +118,7 @@ final as (
         cast({{ pareto_revenue_share }} as double) as pareto_revenue_share,
         cast(pareto.customers_to_pareto as double) / nullif(overall.customers, 0) as pareto_customer_share,
         cumulated.tier_order,
-        {{ crm_as_of_date_legacy() }} as as_of_date
+        {{ crm_as_of_date() }} as as_of_date
     from cumulated
     cross join overall
     cross join pareto

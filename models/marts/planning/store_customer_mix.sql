@@ -2,7 +2,7 @@
     one row per store x period (month | fiscal year) x mix dimension (age_band |
     value_tier) x value with at least one buyer: buyers, their share of the store's
     buyers in the period, their revenue and its share. Age band and value tier are
-    the customer's as of as_of_date (customers mart); a customer without one counts
+    the customer's as of as_of_date (int_customer_state); a customer without one counts
     under 'unknown'. -#}
 
 {%- set dimensions = ['age_band', 'value_tier'] %}
@@ -13,8 +13,8 @@ buyer_periods as (
     select * from {{ ref('int_store_buyer_periods_aggregated') }}
 ),
 
-customers as (
-    select * from {{ ref('customers') }}
+customer_state as (
+    select * from {{ ref('int_customer_state') }}
 ),
 
 enriched_buyers as (
@@ -23,11 +23,11 @@ enriched_buyers as (
         buyer_periods.period_grain,
         buyer_periods.period_start,
         buyer_periods.revenue,
-        coalesce(customers.age_band, 'unknown') as age_band,
-        coalesce(customers.value_tier, 'unknown') as value_tier
+        coalesce(customer_state.age_band, 'unknown') as age_band,
+        coalesce(customer_state.value_tier, 'unknown') as value_tier
     from buyer_periods
-    left join customers
-        on buyer_periods.customer_id = customers.customer_id
+    left join customer_state
+        on buyer_periods.customer_id = customer_state.customer_id
 ),
 
 mixed as (
