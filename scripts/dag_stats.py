@@ -78,7 +78,9 @@ class DagStats:
 
 
 def all_nodes(manifest: dict) -> dict[str, dict]:
-    return {**manifest.get("nodes", {}), **manifest.get("sources", {})}
+    """Every enabled node and source (a test of a disabled model stays in `nodes`, disabled)."""
+    nodes = {**manifest.get("nodes", {}), **manifest.get("sources", {})}
+    return {uid: node for uid, node in nodes.items() if (node.get("config") or {}).get("enabled", True)}
 
 
 def kind(node: dict) -> str:

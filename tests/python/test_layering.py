@@ -58,6 +58,7 @@ def project_models(manifest: dict) -> dict[str, dict]:
     return {
         unique_id: node for unique_id, node in manifest["nodes"].items()
         if node["resource_type"] == "model" and node["package_name"] == project
+        and (node.get("config") or {}).get("enabled", True)
     }
 
 
