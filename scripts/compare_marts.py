@@ -146,9 +146,9 @@ def float_differences(connection, left: str, right: str, common: list[str],
     others = [column for column in common if column not in floats]
     if others:
         select_others = ", ".join(quote(column) for column in others)
-        mismatched = connection.execute(
-            f"select count(*) from ((select {select_others} from {left}) except all (select {select_others} from {right}))"
-        ).fetchone()[0]
+        mismatched = sum(connection.execute(
+            f"select count(*) from ((select {select_others} from {one}) except all (select {select_others} from {two}))"
+        ).fetchone()[0] for one, two in ((left, right), (right, left)))
         if mismatched:
             return [f"non-float columns differ too ({mismatched:,} rows): no float alignment"], None
     partition = f"partition by {', '.join(quote(column) for column in others)}" if others else ""
@@ -174,13 +174,13 @@ def float_differences(connection, left: str, right: str, common: list[str],
               f" join ({numbered.format(partition, order, right)}) as a on {join_on}")
     row = connection.execute(f"select {measures}, {counts}, {scaled}, count(*) {joined}").fetchone()
     size = len(floats)
-    before_rows = connection.execute(f"select count(*) from {left}").fetchone()[0]
+    sizes = {connection.execute(f"select count(*) from {side}").fetchone()[0] for side in (left, right)}
     notes = []
     for index, column in enumerate(floats):
         differing = row[size + index]
         if differing:
             notes.append(f"float {column}: {differing:,} values differ, max abs diff {row[index]!r}")
-    aligned = row[-1] == before_rows
+    aligned = sizes == {row[-1]}  # every row of both sides has its partner
     worst = max((value for value in row[2 * size:3 * size] if value is not None), default=0.0)
     return notes, (worst if aligned else None)
 
