@@ -11,7 +11,7 @@
         next occasion, or as_of_date for the latest one. -#}
     coalesce(
         {{ crm_customer_add_days(-1, next_purchase_date_sql) }},
-        {{ crm_as_of_date_legacy() }}
+        {{ crm_as_of_date() }}
     )
 {%- endmacro %}
 

@@ -12,8 +12,7 @@
 
 with
 
--- read by crm_reign_end_date once it reads build_context (issue 20, at merge)
-build_context as (  -- noqa: ST03
+build_context as (
     select * from {{ ref('int_build_context') }}
 ),
 
