@@ -80,3 +80,17 @@
     {%- endif -%}
     cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', months[grain], period_start_sql)) }} as date)
 {%- endmacro %}
+
+
+{% macro crm_fiscal_year_spine(first_year_sql, last_year_sql) %}
+    {#- SQL (a select): one row per fiscal year from `first_year_sql` to `last_year_sql`
+        (scalar int expressions, e.g. scalar subqueries), column fiscal_year: the
+        period spine (crm_period_spine) at the year grain, counted from the first year. -#}
+    select
+        {{ first_year_sql }} + year_spine.period_index as fiscal_year
+    from (
+        {{ crm_period_spine(
+            'year', crm_fiscal_year_start(first_year_sql), crm_fiscal_year_start(last_year_sql)
+        ) | indent(8) }}
+    ) as year_spine
+{%- endmacro %}

@@ -180,7 +180,7 @@ final as (
         coalesce(purchasers.repeat_buyer_revenue, cast(0 as decimal(18, 2))) as repeat_buyer_revenue,
         cast(purchasers.repeat_buyer_revenue as double)
         / nullif(purchasers.repeat_buyer_orders_count, 0) as repeat_buyer_aov,
-        grid.at_date >= {{ crm_customer_add_days(history_days, crm_history_start_date('occasions')) }}
+        grid.at_date >= {{ crm_customer_add_days(history_days, crm_history_start_date()) }}
             as has_full_history,
         grid.week_end <= {{ crm_as_of_date() }} as is_complete
     from grid

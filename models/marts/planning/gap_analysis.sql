@@ -20,12 +20,12 @@
 
 with
 
-buyer_years as (
-    select * from {{ ref('int_buyer_years_grouped') }}
+build_context as (
+    select * from {{ ref('int_build_context') }}
 ),
 
-occasions as (
-    select * from {{ ref('int_purchase_occasions_grouped') }}
+buyer_years as (
+    select * from {{ ref('int_buyer_years_grouped') }}
 ),
 
 targets as (
@@ -82,15 +82,14 @@ scopes as (
 data_years as (
     select
         min(first_year) as first_year,
-        {{ crm_fiscal_year(crm_as_of_date_legacy()) }} as last_year,
-        {{ crm_fiscal_year_end(crm_fiscal_year(crm_as_of_date_legacy())) }} > {{ crm_as_of_date_legacy() }}
+        {{ crm_fiscal_year(crm_as_of_date()) }} as last_year,
+        {{ crm_fiscal_year_end(crm_fiscal_year(crm_as_of_date())) }} > {{ crm_as_of_date() }}
             as is_last_year_incomplete
     from scopes
 ),
 
-digits as (
-    select digit_values.digit
-    from (values (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) as digit_values (digit)
+year_spine as (
+    {{ crm_fiscal_year_spine('(select first_year from data_years)', '(select last_year from data_years)') | indent(4) }}
 ),
 
 years as (
@@ -98,11 +97,9 @@ years as (
         data_years.first_year,
         data_years.last_year,
         data_years.is_last_year_incomplete,
-        data_years.first_year + 10 * tens.digit + ones.digit as fiscal_year
+        year_spine.fiscal_year
     from data_years
-    cross join digits as tens
-    cross join digits as ones
-    where data_years.first_year + 10 * tens.digit + ones.digit <= data_years.last_year
+    cross join year_spine
 ),
 
 customer_groups as (
@@ -324,7 +321,7 @@ final as (
         scope_rates.retention_rate,
         scope_rates.recruitment_rate,
         effects.has_previous_year,
-        {{ crm_history_start_date('occasions') }}
+        {{ crm_history_start_date() }}
         <= {{ crm_fiscal_year_start('effects.fiscal_year - 1') }} as has_full_history,
         cast(effects.previous_buyers as {{ dbt.type_bigint() }}) as previous_buyers,
         cast(effects.previous_orders_count as {{ dbt.type_bigint() }}) as previous_orders_count,
@@ -337,8 +334,8 @@ final as (
         effects.aov_effect,
         cast(sales_targets.target_revenue as decimal(18, 2)) as target_revenue,
         cast(sales_targets.target_revenue - effects.revenue as decimal(18, 2)) as revenue_gap,
-        {{ crm_fiscal_year_end('effects.fiscal_year') }} <= {{ crm_as_of_date_legacy() }} as is_complete,
-        {{ crm_as_of_date_legacy() }} as as_of_date
+        {{ crm_fiscal_year_end('effects.fiscal_year') }} <= {{ crm_as_of_date() }} as is_complete,
+        {{ crm_as_of_date() }} as as_of_date
     from effects
     inner join scope_rates
         on

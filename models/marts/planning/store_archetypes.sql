@@ -19,6 +19,10 @@
 
 with
 
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
 performance as (
     select * from {{ ref('store_performance') }}
 ),
@@ -80,7 +84,7 @@ store_years as (
         {{ crm_fiscal_year('performance.period_start') }} as fiscal_year,
         performance.period_start as year_start_date,
         performance.period_end as year_end_date,
-        least(performance.period_end, {{ crm_as_of_date_legacy() }}) as reference_date,
+        least(performance.period_end, {{ crm_as_of_date() }}) as reference_date,
         performance.is_complete,
         performance.revenue,
         performance.buyers,
@@ -205,7 +209,7 @@ final as (
             when is_loyalty_led then 'loyalty_led'
             else 'balanced'
         end as store_archetype,
-        {{ crm_as_of_date_legacy() }} as as_of_date
+        {{ crm_as_of_date() }} as as_of_date
     from ruled
 )
 
