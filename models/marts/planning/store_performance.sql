@@ -22,32 +22,22 @@ buyer_periods as (
     select * from {{ ref('int_store_buyer_periods_aggregated') }}
 ),
 
-orders as (
-    select * from {{ ref('stg_crm__orders') }}
+sales_orders as (
+    select * from {{ ref('int_store_sales_filtered') }}
 ),
 
-order_facts as (
-    {#- The orders mart: each purchase with its occasion_number. #}
-    select * from {{ ref('orders') }}
+purchases as (
+    select * from {{ ref('int_purchases_filtered') }}
 ),
 
+occasions as (
+    select * from {{ ref('int_purchase_occasions_grouped') }}
+),
+
+{#- The customers mart (declared in meta reads_marts): age band, value tier, home
+    store and join date as of as_of_date. #}
 customers as (
     select * from {{ ref('customers') }}
-),
-
-{# Sales orders: paid | shipped | completed with net_amount > 0, members and guests,
-    by the purchase date rule (date of coalesce(paid_at, ordered_at)). #}
-sales_orders as (
-    select
-        store_id,
-        member_id,
-        cast(coalesce(paid_at, ordered_at) as date) as sale_date
-    from orders
-    where
-        store_id is not null
-        and status in ('paid', 'shipped', 'completed')
-        and net_amount > 0
-        and cast(coalesce(paid_at, ordered_at) as date) <= {{ crm_as_of_date() }}
 ),
 
 store_starts as (
@@ -167,15 +157,18 @@ main_age_bands as (
 {# Repeat purchases: orders on a customer's second or later occasion (company-wide). #}
 managed_repeat_purchases as (
     select
-        order_facts.store_id,
-        order_facts.purchase_date,
+        purchases.store_id,
+        purchases.purchase_date,
         customers.home_store_id
-    from order_facts
+    from purchases
+    inner join occasions
+        on
+            purchases.customer_id = occasions.customer_id
+            and purchases.purchase_date = occasions.purchase_date
     inner join customers
-        on order_facts.customer_id = customers.customer_id
+        on purchases.customer_id = customers.customer_id
     where
-        order_facts.is_purchase
-        and order_facts.occasion_number > 1
+        occasions.occasion_number > 1
         and customers.home_store_id is not null
 ),
 
