@@ -82,7 +82,7 @@ targets as (
 ),
 
 gap as (
-    select * from {{ ref('gap_analysis') }}
+    select * from {{ ref('int_customer_group_years_decomposed') }}
 ),
 
 target_scopes as (
