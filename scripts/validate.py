@@ -143,6 +143,23 @@ def resolve_as_of_date(connection, relations: set[str], requested: str | None) -
     raise ValidationSetupError("cannot tell the warehouse's as_of_date: pass --as-of-date")
 
 
+def lifecycle_params(connection, relations: set[str]) -> dict[str, list[str]]:
+    """The lifecycle stage list of the warehouse under validation (the model
+    int_lifecycle_stages_listed, made from the one definition in macros/lifecycle.sql)
+    as the placeholders {lifecycle_stages}, {lifecycle_stages_or_prospect} and
+    {lifecycle_segments} (new_<stage> / returning_<stage> and prospect)."""
+    table = "intermediate.int_lifecycle_stages_listed"
+    if table not in relations:
+        raise ValidationSetupError(f"warehouse has no {table}: the lifecycle stage list (build it with dbt)")
+    stages = [row[0] for row in connection.execute(f"select lifecycle_stage from {table} order by stage_index").fetchall()]
+    segments = [f"{customer_type}_{stage}" for customer_type in ("new", "returning") for stage in stages]
+    return {
+        "lifecycle_stages": stages,
+        "lifecycle_stages_or_prospect": ["prospect", *stages],
+        "lifecycle_segments": ["prospect", *segments],
+    }
+
+
 def substitute(value: object, params: dict[str, object]) -> object:
     """Replace a whole-string placeholder like "{rfm_bins}" by its (typed) value."""
     if isinstance(value, str) and value.startswith("{") and value.endswith("}") and value[1:-1] in params:
@@ -231,6 +248,7 @@ def validate(
             raise ValidationSetupError(f"warehouse {warehouse} has no schema 'marts' (not built?)")
         as_of = resolve_as_of_date(connection, relations, as_of_date)
         params = {"rfm_bins": rfm_bins, "max_staleness_days": max_staleness_days, "as_of_date": as_of}
+        params.update(lifecycle_params(connection, relations))
         report = Report(warehouse=warehouse, as_of_date=as_of)
 
         logging.getLogger("great_expectations").setLevel(logging.ERROR)

@@ -7,7 +7,7 @@
 
 {% macro crm_fiscal_year_start_month() %}
     {#- The validated start month (an int 1..12). -#}
-    {%- set raw = var('fiscal_year_start_month', 1) -%}
+    {%- set raw = var('fiscal_year_start_month') -%}
     {%- set text = (raw | string) | trim -%}
     {%- if not modules.re.match('^([1-9]|1[0-2])$', text) -%}
         {{ exceptions.raise_compiler_error(

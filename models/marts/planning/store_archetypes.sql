@@ -10,11 +10,11 @@
     store_archetype_high_end_percentile), loyalty_led (managed-buyer share and
     repurchase rate percentiles both >= the high percentile), else balanced. #}
 
-{%- set new_store_months = var('store_archetype_new_store_months', 12) | int %}
-{%- set high = var('store_archetype_high_percentile', 0.8) | float %}
-{%- set low = var('store_archetype_low_percentile', 0.2) | float %}
-{%- set high_end = var('store_archetype_high_end_percentile', 0.9) | float %}
-{%- set falling = var('store_archetype_falling_change', -0.1) | float %}
+{%- set new_store_months = var('store_archetype_new_store_months') | int %}
+{%- set high = var('store_archetype_high_percentile') | float %}
+{%- set low = var('store_archetype_low_percentile') | float %}
+{%- set high_end = var('store_archetype_high_end_percentile') | float %}
+{%- set falling = var('store_archetype_falling_change') | float %}
 {%- set percentile_columns = ['revenue', 'buyers', 'aov', 'managed_buyer_share', 'repurchase_rate'] %}
 
 with

@@ -34,7 +34,7 @@ occasions as (
     select * from {{ ref('int_purchase_occasions_grouped') }}
 ),
 
-{#- The customers mart (declared in meta reads_marts): age band, value tier, home
+{# The customers mart (declared in meta reads_marts): age band, value tier, home
     store and join date as of as_of_date. #}
 customers as (
     select * from {{ ref('customers') }}
