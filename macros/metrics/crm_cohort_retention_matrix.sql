@@ -24,11 +24,7 @@
     ),
 
     matrix__cohorts as (
-        select
-            {{ part_keys }}customer_id,
-            {{ crm_period_start(cohort_grain, 'purchase_date') }} as cohort_start
-        from {{ occasions }}
-        where occasion_number = 1
+        {{ crm_metric_cohort_members(occasions, cohort_grain, parts) | indent(8) }}
     ),
 
     matrix__money as (

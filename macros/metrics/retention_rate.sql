@@ -41,13 +41,7 @@
     with
 
     retention__customers as (
-        select
-            {{ metric.part_keys }}customer_id,
-            purchase_date as first_purchase_date,
-            next_purchase_date as second_purchase_date,
-            {{ crm_period_start(cohort_grain, 'purchase_date') }} as cohort_start
-        from {{ occasions }}
-        where occasion_number = 1
+        {{ crm_metric_cohort_members(occasions, cohort_grain, metric.parts) | indent(8) }}
     ),
 
     retention__cohorts as (
