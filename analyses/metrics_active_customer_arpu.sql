@@ -1,8 +1,12 @@
 {#- Analyst example: quarterly active-customer ARPU (the quarter's revenue / the
     customers who bought in the quarter) of each store, with the active_customer_arpu
-    macro on a relation of orders (orders_column none: each row is one order). -#}
+    macro on the occasion grain of each store (crm_purchase_occasions partitioned by store). -#}
 
 with
+
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
 
 purchases as (
     select * from {{ ref('int_purchases_filtered') }}
@@ -18,10 +22,12 @@ purchases_by_store as (
     from purchases
 ),
 
+occasions_by_store as (
+    {{ crm_purchase_occasions('purchases_by_store', ['store_id']) | indent(4) }}
+),
+
 arpu as (
-    {{ active_customer_arpu(
-        'purchases_by_store', 'quarter', partition_by=['store_id'], amount_column='net_amount', orders_column=none
-    ) | indent(4) }}
+    {{ active_customer_arpu('occasions_by_store', 'quarter', partition_by=['store_id']) | indent(4) }}
 ),
 
 final as (

@@ -1,8 +1,12 @@
 {#- Analyst example: weekly average order value per sales channel with the aov macro,
-    on a relation of orders (orders_column none: each row is one order). Weeks start
+    on the occasion grain of each channel (crm_purchase_occasions). Weeks start
     on Monday; weeks without orders show 0 orders and a null aov. -#}
 
 with
+
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
 
 purchases as (
     select * from {{ ref('int_purchases_filtered') }}
@@ -18,8 +22,12 @@ purchases_by_channel as (
     from purchases
 ),
 
+occasions_by_channel as (
+    {{ crm_purchase_occasions('purchases_by_channel', ['channel']) | indent(4) }}
+),
+
 weekly as (
-    {{ aov('purchases_by_channel', 'week', partition_by=['channel'], orders_column=none) | indent(4) }}
+    {{ aov('occasions_by_channel', 'week', partition_by=['channel']) | indent(4) }}
 ),
 
 final as (

@@ -4,6 +4,10 @@
 
 with
 
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
 occasions as (
     select * from {{ ref('int_purchase_occasions_grouped') }}
 ),
@@ -14,8 +18,7 @@ customers as (
 
 occasions_with_channel as (
     select
-        occasions.customer_id,
-        occasions.purchase_date,
+        occasions.*,
         customers.acquisition_channel
     from occasions
     inner join customers

@@ -1,10 +1,14 @@
 {#- Analyst example: repurchase rates with the repurchase_rate macro.
-    1. Quarterly repurchase rate of each store, new vs returning buyers, on a relation
-       of orders (one row per order: orders_column is not needed here).
-       partition_by store_id: each store's own history ("new" = first purchase at that store).
-    2. The 90-day repurchase rate at the end of every month (trailing-window mode). -#}
+    1. Quarterly repurchase rate of each store, new vs returning buyers, on the
+       occasion grain partitioned by store (crm_purchase_occasions): each store's own
+       history ("new" = first purchase at that store).
+    2. The 90-day repurchase rate at the end of every month (trailing_repurchase_rate). -#}
 
 with
+
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
 
 purchases as (
     select * from {{ ref('int_purchases_filtered') }}
@@ -20,18 +24,22 @@ purchases_by_store as (
     from purchases
 ),
 
+occasions_by_store as (
+    {{ crm_purchase_occasions('purchases_by_store', ['store_id']) | indent(4) }}
+),
+
 occasions as (
     select * from {{ ref('int_purchase_occasions_grouped') }}
 ),
 
 by_store as (
     {{ repurchase_rate(
-        'purchases_by_store', 'quarter', split_customer_type=true, partition_by=['store_id']
+        'occasions_by_store', 'quarter', split_customer_type=true, partition_by=['store_id']
     ) | indent(4) }}
 ),
 
 trailing_90_days as (
-    {{ repurchase_rate('occasions', 'month', window_days=90) | indent(4) }}
+    {{ trailing_repurchase_rate('occasions', 90, period_grain='month') | indent(4) }}
 ),
 
 final as (

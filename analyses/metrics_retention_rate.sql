@@ -1,11 +1,15 @@
 {#- Analyst example: cohort retention with the retention_rate macro.
     1. The monthly cohort matrix of customers acquired in each channel, only the
-       3rd, 6th and 12th month (exact-period mode).
-    2. "Returned within 90 / 180 days" per quarterly cohort (on-or-within days mode).
-    Any relation of purchases or occasions works: the macros fold several orders on one
-    day into one occasion. Compile with `dbt compile --select metrics_retention_rate`. -#}
+       3rd, 6th and 12th month (retention_rate, exact mode).
+    2. "Returned within 90 / 180 days" per quarterly cohort (n_day_retention_rate,
+       within mode). Both read the occasion grain (int_purchase_occasions_grouped); the
+       channel is constant per customer, so the occasions keep their numbering. Compile with `dbt compile --select metrics_retention_rate`. -#}
 
 with
+
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
 
 occasions as (
     select * from {{ ref('int_purchase_occasions_grouped') }}
@@ -17,8 +21,7 @@ customers as (
 
 occasions_with_channel as (
     select
-        occasions.customer_id,
-        occasions.purchase_date,
+        occasions.*,
         customers.acquisition_channel
     from occasions
     inner join customers
@@ -28,17 +31,15 @@ occasions_with_channel as (
 matrix as (
     {{ retention_rate(
         'occasions_with_channel',
-        unit='period',
-        windows=[3, 6, 12],
-        mode='exact',
         cohort_grain='month',
+        mode='exact',
+        periods=[3, 6, 12],
         partition_by=['acquisition_channel']
     ) | indent(4) }}
 ),
 
 returned_within as (
-    {{ retention_rate('occasions', unit='day', windows=[90, 180], mode='within', cohort_grain='quarter')
-        | indent(4) }}
+    {{ n_day_retention_rate('occasions', windows=[90, 180], mode='within', cohort_grain='quarter') | indent(4) }}
 ),
 
 final as (

@@ -1,10 +1,31 @@
 {#-
     Lifecycle stages from days since the last purchase (docs/definitions.md#lifecycle),
     with the boundaries of var lifecycle_boundaries (default [7, 45, 90, 180, 365]).
+    The one definition of the stage list: crm_lifecycle_stage_names (names, in order)
+    with the var (boundaries). Everything else reads it from here: SQL through these
+    macros, YAML tests through the generic test accepted_lifecycle_stages, and tools
+    outside dbt (GE suite, pytest) through the model int_lifecycle_stages_listed.
 -#}
 
 {% macro crm_lifecycle_stage_names() %}
     {{ return(['after_sale', 'active', 'silent', 'sleeping', 'pre_churn', 'lost']) }}
+{% endmacro %}
+
+
+{% macro crm_lifecycle_stage_values(include_prospect=false, as_segment=false) %}
+    {#- The values a stage column may hold: the stage names, or with as_segment the
+        lifecycle segments (new_<stage> and returning_<stage>, crm_lifecycle_segment),
+        plus 'prospect' with include_prospect. -#}
+    {%- set values = [] -%}
+    {%- for prefix in (['new_', 'returning_'] if as_segment else ['']) -%}
+        {%- for name in crm_lifecycle_stage_names() -%}
+            {%- do values.append(prefix ~ name) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- if include_prospect -%}
+        {%- do values.insert(0, 'prospect') -%}
+    {%- endif -%}
+    {{ return(values) }}
 {% endmacro %}
 
 

@@ -135,13 +135,28 @@ def resolve_as_of_date(connection, relations: set[str], requested: str | None) -
         value = connection.execute("select max(as_of_date) from marts.customer_rfm").fetchone()[0]
         if value is not None:
             return str(value)[:10]
-    if "staging.stg_crm__orders" in relations:
-        value = connection.execute(
-            "select max(purchase_date) from staging.stg_crm__orders where is_purchase"
-        ).fetchone()[0]
+    if "intermediate.int_build_context" in relations:
+        value = connection.execute("select as_of_date from intermediate.int_build_context").fetchone()[0]
         if value is not None:
             return str(value)[:10]
     raise ValidationSetupError("cannot tell the warehouse's as_of_date: pass --as-of-date")
+
+
+def lifecycle_params(connection, relations: set[str]) -> dict[str, list[str]]:
+    """The lifecycle stage list of the warehouse under validation (the model
+    int_lifecycle_stages_listed, made from the one definition in macros/lifecycle.sql)
+    as the placeholders {lifecycle_stages}, {lifecycle_stages_or_prospect} and
+    {lifecycle_segments} (new_<stage> / returning_<stage> and prospect)."""
+    table = "intermediate.int_lifecycle_stages_listed"
+    if table not in relations:
+        return {}  # a suite that names a lifecycle placeholder then fails on the unresolved value
+    stages = [row[0] for row in connection.execute(f"select lifecycle_stage from {table} order by stage_index").fetchall()]
+    segments = [f"{customer_type}_{stage}" for customer_type in ("new", "returning") for stage in stages]
+    return {
+        "lifecycle_stages": stages,
+        "lifecycle_stages_or_prospect": ["prospect", *stages],
+        "lifecycle_segments": ["prospect", *segments],
+    }
 
 
 def substitute(value: object, params: dict[str, object]) -> object:
@@ -232,6 +247,7 @@ def validate(
             raise ValidationSetupError(f"warehouse {warehouse} has no schema 'marts' (not built?)")
         as_of = resolve_as_of_date(connection, relations, as_of_date)
         params = {"rfm_bins": rfm_bins, "max_staleness_days": max_staleness_days, "as_of_date": as_of}
+        params.update(lifecycle_params(connection, relations))
         report = Report(warehouse=warehouse, as_of_date=as_of)
 
         logging.getLogger("great_expectations").setLevel(logging.ERROR)

@@ -1,56 +1,37 @@
 {#-
-    Active-customer ARPU (活跃客户ARPU, docs/definitions.md#rates) per period on any relation
-    of purchases or occasions: active_customers = customers with >= 1 purchase
-    occasion in the period; revenue = net money of the period's orders;
-    active_customer_arpu = revenue / active_customers (null when 0). One row per period
-    of `period_grain` from the first occasion's period to the period holding
+    Active-customer ARPU (活跃客户ARPU, docs/definitions.md#rates) per period on the
+    occasion grain (crm_purchase_occasions, e.g. int_purchase_occasions_grouped):
+    active_customers = customers with >= 1 purchase occasion in the period (the buyers
+    of repurchase_rate); revenue = net money of the period's orders (that of aov);
+    active_customer_arpu = revenue / active_customers (null when 0). One row per
+    period of `period_grain` from the first occasion's period to the period holding
     as_of_date. Columns: partition columns, period_grain, period_start, period_end,
     active_customers, revenue, active_customer_arpu, is_complete.
     (Revenue per customer active in a trailing window is another metric: divide by the
-    buyers of repurchase_rate(..., window_days=N) instead.)
+    buyers of trailing_repurchase_rate instead.)
 -#}
-{% macro active_customer_arpu(
-    relation,
-    period_grain='month',
-    partition_by=[],
-    customer_column='customer_id',
-    date_column='purchase_date',
-    amount_column='net_amount',
-    orders_column='orders_count',
-    as_of_date=none,
-    prepared=false
-) %}
+{% macro active_customer_arpu(occasions, period_grain='month', partition_by=[], as_of_date=none) %}
     {{- return(adapter.dispatch('active_customer_arpu', 'crm_warehouse')(
-        relation, period_grain, partition_by, customer_column, date_column,
-        amount_column, orders_column, as_of_date, prepared
+        occasions, period_grain, partition_by, as_of_date
     )) -}}
 {% endmacro %}
 
 
-{% macro default__active_customer_arpu(
-    relation, period_grain, partition_by, customer_column, date_column,
-    amount_column, orders_column, as_of_date, prepared
-) %}
-    {%- set parts = [partition_by] if partition_by is string else (partition_by or []) | list -%}
+{% macro default__active_customer_arpu(occasions, period_grain, partition_by, as_of_date) %}
+    {%- set metric = crm_metric_setup(partition_by, as_of_date) -%}
     with
 
     arpu__revenue as (
-        {{ aov(
-            relation, period_grain, parts, customer_column, date_column, amount_column, orders_column, as_of_date,
-            prepared
-        ) | indent(8) }}
+        {{ aov(occasions, period_grain, metric.parts, metric.as_of) | indent(8) }}
     ),
 
     arpu__buyers as (
-        {{ repurchase_rate(
-            relation, period_grain, none, none, false, parts,
-            customer_column, date_column, as_of_date, prepared
-        ) | indent(8) }}
+        {{ repurchase_rate(occasions, period_grain, false, metric.parts, metric.as_of) | indent(8) }}
     ),
 
     arpu__final as (
         select
-            {% for column in parts -%}
+            {% for column in metric.parts -%}
             arpu__revenue.{{ column }},
             {% endfor -%}
             arpu__revenue.period_grain,
@@ -63,7 +44,7 @@
         from arpu__revenue
         inner join arpu__buyers
             on
-                {% for column in parts -%}
+                {% for column in metric.parts -%}
                 arpu__revenue.{{ column }} = arpu__buyers.{{ column }} and
                 {% endfor -%}
                 arpu__revenue.period_start = arpu__buyers.period_start

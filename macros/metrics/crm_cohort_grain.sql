@@ -31,50 +31,37 @@
 {% endmacro %}
 
 
-{% macro crm_cohort_retention_split(dimension) %}
+{% macro crm_cohort_retention_split(occasions, customers, dimension) %}
     {#-
-        SQL (a complete query): the cohort retention matrix (crm_cohort_retention_matrix
-        over int_purchase_occasions_grouped, var cohort_grain) split by a per-customer
-        column of int_customers_cohorted, e.g. acquisition_channel or first_store_id.
-        Columns: the dimension, then those of cohort_retention.
+        A select: the cohort retention matrix (crm_cohort_retention_matrix over the
+        occasion grain `occasions`, var cohort_grain) split by a per-customer column of
+        `customers` (int_customers_cohorted), e.g. acquisition_channel or first_store_id.
+        Both are relations the calling model imports. Columns: the dimension, then those
+        of cohort_retention.
     -#}
-with
+    with
 
-occasions as (
-    select * from {{ ref('int_purchase_occasions_grouped') }}
-),
+    split__occasions as (
+        select
+            {{ occasions }}.customer_id,
+            {{ occasions }}.purchase_date,
+            {{ occasions }}.orders_count,
+            {{ occasions }}.net_amount,
+            {{ occasions }}.occasion_number,
+            {{ occasions }}.previous_purchase_date,
+            {{ occasions }}.next_purchase_date,
+            {{ customers }}.{{ dimension }}
+        from {{ occasions }}
+        inner join {{ customers }}
+            on {{ occasions }}.customer_id = {{ customers }}.customer_id
+    ),
 
-customers as (
-    select * from {{ ref('int_customers_cohorted') }}
-),
+    split__matrix as (
+        {{ crm_cohort_retention_matrix('split__occasions', crm_cohort_grain(), [dimension]) | indent(8) }}
+    )
 
-occasions_split as (
-    select
-        occasions.customer_id,
-        occasions.purchase_date,
-        occasions.orders_count,
-        occasions.net_amount,
-        occasions.occasion_number,
-        occasions.previous_purchase_date,
-        occasions.next_purchase_date,
-        customers.{{ dimension }}
-    from occasions
-    inner join customers
-        on occasions.customer_id = customers.customer_id
-),
-
-matrix as (
-    {{ crm_cohort_retention_matrix(
-        'occasions_split', crm_cohort_grain(), [dimension], prepared=true
-    ) | indent(4) }}
-),
-
-final as (
     select
         {{ dimension }},
         {{ crm_cohort_matrix_columns() }}
-    from matrix
-)
-
-select * from final
+    from split__matrix
 {%- endmacro %}

@@ -1,60 +1,30 @@
 {#-
-    The cohort retention matrix of the cohort marts (docs/definitions.md#cohorts-and-retention), on a
-    relation of occasions with net_amount and orders_count: retention_rate (mode
+    The cohort retention matrix of the cohort marts (docs/definitions.md#cohorts-and-retention), on
+    the occasion grain (crm_purchase_occasions, e.g. int_purchase_occasions_grouped): retention_rate (mode
     'exact') per cohort x period_number, plus the cohort's orders and revenue in the
     period and cumulative revenue per cohort customer to the period.
     Columns: partition columns, cohort_start, period_number, cohort_size,
     active_customers, retention_rate, orders_count, revenue,
     cumulative_revenue_per_customer, is_complete, cohort_grain, period_start, period_end.
 -#}
-{% macro crm_cohort_retention_matrix(
-    relation,
-    cohort_grain='month',
-    partition_by=[],
-    customer_column='customer_id',
-    date_column='purchase_date',
-    amount_column='net_amount',
-    orders_column='orders_count',
-    as_of_date=none,
-    prepared=false
-) %}
+{% macro crm_cohort_retention_matrix(occasions, cohort_grain='month', partition_by=[], as_of_date=none) %}
     {{- return(adapter.dispatch('crm_cohort_retention_matrix', 'crm_warehouse')(
-        relation, cohort_grain, partition_by, customer_column, date_column, amount_column, orders_column,
-        as_of_date, prepared
+        occasions, cohort_grain, partition_by, as_of_date
     )) -}}
 {% endmacro %}
 
 
-{% macro default__crm_cohort_retention_matrix(
-    relation, cohort_grain, partition_by, customer_column, date_column, amount_column, orders_column,
-    as_of_date, prepared
-) %}
-    {%- set parts = [partition_by] if partition_by is string else (partition_by or []) | list -%}
-    {%- set as_of = as_of_date if as_of_date is not none else crm_as_of_date_legacy() -%}
-    {%- set part_keys -%}
-        {%- for column in parts %}{{ column }}, {% endfor -%}
-    {%- endset -%}
+{% macro default__crm_cohort_retention_matrix(occasions, cohort_grain, partition_by, as_of_date) %}
+    {%- set metric = crm_metric_setup(partition_by, as_of_date) -%}
+    {%- set parts, part_keys = metric.parts, metric.part_keys -%}
     with
 
     matrix__retention as (
-        {{ retention_rate(
-            relation, 'period', none, 'exact', cohort_grain, parts, customer_column, date_column, as_of,
-            prepared
-        ) | indent(8) }}
-    ),
-
-    matrix__occasions as (
-        {{ crm_metric_occasions(
-            relation, customer_column, date_column, amount_column, orders_column, parts, as_of, prepared
-        ) | indent(8) }}
+        {{ retention_rate(occasions, cohort_grain, 'exact', none, parts, metric.as_of) | indent(8) }}
     ),
 
     matrix__cohorts as (
-        select
-            {{ part_keys }}customer_id,
-            {{ crm_period_start(cohort_grain, 'purchase_date') }} as cohort_start
-        from matrix__occasions
-        where occasion_number = 1
+        {{ crm_metric_cohort_members(occasions, cohort_grain, parts) | indent(8) }}
     ),
 
     matrix__money as (
@@ -66,7 +36,7 @@
             {{ crm_period_start(cohort_grain, 'matrix__occasions.purchase_date') }} as period_start,
             cast(sum(matrix__occasions.orders_count) as bigint) as orders_count,
             cast(sum(matrix__occasions.net_amount) as decimal(18, 2)) as revenue
-        from matrix__occasions
+        from {{ occasions }} as matrix__occasions
         inner join matrix__cohorts
             on
                 {% for column in parts -%}

@@ -1,6 +1,6 @@
 {#-
     A select counting customers by recency band at given dates, without a customer x
-    date spine. `occasions` is a relation shaped like crm_metric_occasions (partition
+    date spine. `occasions` is the occasion grain, crm_purchase_occasions (partition
     columns, customer_id, purchase_date, occasion_number, next_purchase_date); `dates`
     a relation with a date column `at_date`. A customer is counted at a date d when
     they have an occasion on or before d; recency = d - their latest such occasion,

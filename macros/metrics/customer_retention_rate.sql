@@ -1,6 +1,6 @@
 {#-
-    Retention rate (客户保持率, docs/definitions.md#cohorts-and-retention) on any relation of purchases or
-    occasions: for each period P of `period_grain`, base = the customers with >= 1
+    Retention rate (客户保持率, docs/definitions.md#cohorts-and-retention) on the occasion
+    grain (crm_purchase_occasions, e.g. int_purchase_occasions_grouped): for each period P of `period_grain`, base = the customers with >= 1
     occasion in P, each from the date of their last occasion in P; retained(N) = base
     customers with another occasion within N days after that date (occasions after
     as_of_date do not count). One row per period (first occasion's period to the
@@ -12,29 +12,22 @@
     window_days, base_customers, retained_customers, retention_rate, is_complete.
 -#}
 {% macro customer_retention_rate(
-    relation,
+    occasions,
     period_grain='month',
     windows=none,
     split_customer_type=true,
     partition_by=[],
-    customer_column='customer_id',
-    date_column='purchase_date',
-    as_of_date=none,
-    prepared=false
+    as_of_date=none
 ) %}
     {{- return(adapter.dispatch('customer_retention_rate', 'crm_warehouse')(
-        relation, period_grain, windows, split_customer_type, partition_by, customer_column, date_column,
-        as_of_date, prepared
+        occasions, period_grain, windows, split_customer_type, partition_by, as_of_date
     )) -}}
 {% endmacro %}
 
 
-{% macro default__customer_retention_rate(
-    relation, period_grain, windows, split_customer_type, partition_by, customer_column, date_column,
-    as_of_date, prepared
-) %}
-    {%- set parts = [partition_by] if partition_by is string else (partition_by or []) | list -%}
-    {%- set as_of = as_of_date if as_of_date is not none else crm_as_of_date_legacy() -%}
+{% macro default__customer_retention_rate(occasions, period_grain, windows, split_customer_type, partition_by, as_of_date) %}
+    {%- set metric = crm_metric_setup(partition_by, as_of_date) -%}
+    {%- set parts, part_keys, as_of = metric.parts, metric.part_keys, metric.as_of -%}
     {%- if windows is none -%}
         {%- set windows = var('customer_retention_window_days') -%}
     {%- endif -%}
@@ -45,30 +38,10 @@
         ) }}
     {%- endif -%}
     {%- set types = ['all', 'new', 'returning'] if split_customer_type else ['all'] -%}
-    {%- set part_keys -%}
-        {%- for column in parts %}{{ column }}, {% endfor -%}
-    {%- endset -%}
     with
 
-    customer_retention__occasions as (
-        {{ crm_metric_occasions(
-            relation, customer_column, date_column, none, none, parts, as_of, prepared
-        ) | indent(8) }}
-    ),
-
     customer_retention__periods as (
-        {{ crm_period_spine(
-            period_grain, '(select min(purchase_date) from customer_retention__occasions)', as_of
-        ) | indent(8) }}
-    ),
-
-    customer_retention__partitions as (
-        select
-            {{ part_keys }}{{ crm_period_start(period_grain, 'min(purchase_date)') }} as first_period_start
-        from customer_retention__occasions
-        {%- if parts %}
-        group by {{ parts | join(', ') }}
-        {%- endif %}
+        {{ crm_metric_period_grid(occasions, period_grain, parts, as_of) | indent(8) }}
     ),
 
     customer_retention__windows as (
@@ -99,7 +72,7 @@
             max(purchase_date) as last_purchase_date,
             max(next_purchase_date) as max_next_purchase_date,
             min(occasion_number) as first_occasion_number
-        from customer_retention__occasions
+        from {{ occasions }}
         group by
             {{ part_keys }}customer_id,
             {{ crm_period_start(period_grain, 'purchase_date') }}
@@ -157,16 +130,10 @@
 
     customer_retention__grid as (
         select
-            {% for column in parts -%}
-            customer_retention__partitions.{{ column }},
-            {% endfor -%}
-            customer_retention__periods.period_start,
-            customer_retention__periods.period_end,
+            customer_retention__periods.*,
             customer_retention__types.customer_type,
             customer_retention__windows.window_days
-        from customer_retention__partitions
-        inner join customer_retention__periods
-            on customer_retention__partitions.first_period_start <= customer_retention__periods.period_start
+        from customer_retention__periods
         cross join customer_retention__types
         cross join customer_retention__windows
     ),

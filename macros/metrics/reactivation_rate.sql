@@ -1,5 +1,6 @@
 {#-
-    Reactivation rate on any relation of purchases or occasions (docs/definitions.md#rates).
+    Reactivation rate (docs/definitions.md#rates) on the occasion grain
+    (crm_purchase_occasions, e.g. int_purchase_occasions_grouped).
     For a period P starting on s: customers_at_start = customers whose lifecycle stage
     as of s - 1 is S (crm_lifecycle_stage of recency = (s - 1) - their latest occasion
     on or before s - 1; customers without one are prospects and are not counted);
@@ -12,27 +13,21 @@
     customers_at_start, purchasers, reactivation_rate, is_complete.
 -#}
 {% macro reactivation_rate(
-    relation,
+    occasions,
     period_grain='month',
     from_stages=none,
     partition_by=[],
-    customer_column='customer_id',
-    date_column='purchase_date',
-    as_of_date=none,
-    prepared=false
+    as_of_date=none
 ) %}
     {{- return(adapter.dispatch('reactivation_rate', 'crm_warehouse')(
-        relation, period_grain, from_stages, partition_by, customer_column, date_column, as_of_date,
-        prepared
+        occasions, period_grain, from_stages, partition_by, as_of_date
     )) -}}
 {% endmacro %}
 
 
-{% macro default__reactivation_rate(
-    relation, period_grain, from_stages, partition_by, customer_column, date_column, as_of_date, prepared
-) %}
-    {%- set parts = [partition_by] if partition_by is string else (partition_by or []) | list -%}
-    {%- set as_of = as_of_date if as_of_date is not none else crm_as_of_date_legacy() -%}
+{% macro default__reactivation_rate(occasions, period_grain, from_stages, partition_by, as_of_date) %}
+    {%- set metric = crm_metric_setup(partition_by, as_of_date) -%}
+    {%- set parts = metric.parts -%}
     {%- set stage_names = crm_lifecycle_stage_names() -%}
     {%- set stages = stage_names if from_stages is none
         else ([from_stages] if from_stages is string else from_stages) | list -%}
@@ -43,42 +38,16 @@
             ) }}
         {%- endif -%}
     {%- endfor -%}
-    {%- set part_keys -%}
-        {%- for column in parts %}{{ column }}, {% endfor -%}
-    {%- endset -%}
+    {%- set part_keys = metric.part_keys -%}
     with
-
-    reactivation__occasions as (
-        {{ crm_metric_occasions(
-            relation, customer_column, date_column, none, none, parts, as_of, prepared
-        ) | indent(8) }}
-    ),
-
-    reactivation__periods as (
-        {{ crm_period_spine(period_grain, '(select min(purchase_date) from reactivation__occasions)', as_of)
-            | indent(8) }}
-    ),
-
-    reactivation__partitions as (
-        select
-            {{ part_keys }}{{ crm_period_start(period_grain, 'min(purchase_date)') }} as first_period_start
-        from reactivation__occasions
-        {%- if parts %}
-        group by {{ parts | join(', ') }}
-        {%- endif %}
-    ),
 
     reactivation__grid as (
         select
-            {% for column in parts -%}
-            reactivation__partitions.{{ column }},
-            {% endfor -%}
-            reactivation__periods.period_start,
-            reactivation__periods.period_end,
+            reactivation__periods.*,
             reactivation__stages.from_stage
-        from reactivation__partitions
-        inner join reactivation__periods
-            on reactivation__partitions.first_period_start <= reactivation__periods.period_start
+        from (
+            {{ crm_metric_period_grid(occasions, period_grain, parts, metric.as_of) | indent(12) }}
+        ) as reactivation__periods
         cross join (
             {%- for stage in stages %}
             select '{{ stage }}' as from_stage
@@ -90,10 +59,10 @@
     ),
 
     reactivation__period_eves as (
-        select
+        select distinct
             period_start,
             cast({{ dbt.dateadd('day', -1, 'period_start') }} as date) as at_date
-        from reactivation__periods
+        from reactivation__grid
     ),
 
     reactivation__by_recency as (
@@ -103,7 +72,7 @@
         {%- do band_indexes.append(stage_names.index(stage)) %}
         {%- endfor %}
         {{ crm_customers_by_recency(
-            'reactivation__occasions', 'reactivation__period_eves', [0] + crm_lifecycle_boundaries(), parts,
+            occasions, 'reactivation__period_eves', [0] + crm_lifecycle_boundaries(), parts,
             bands=band_indexes | unique | sort
         ) | indent(8) }}
     ),
@@ -134,7 +103,7 @@
             select
                 {{ part_keys }}previous_purchase_date,
                 {{ crm_period_start(period_grain, 'purchase_date') }} as period_start
-            from reactivation__occasions
+            from {{ occasions }}
             where previous_purchase_date is not null
         ) as reactivation__period_occasions
         where previous_purchase_date < period_start
@@ -158,7 +127,7 @@
             coalesce(reactivation__purchasers.purchasers, 0) as purchasers,
             cast(coalesce(reactivation__purchasers.purchasers, 0) as double)
             / nullif(reactivation__at_start.customers_at_start, 0) as reactivation_rate,
-            reactivation__grid.period_end <= {{ as_of }} as is_complete
+            reactivation__grid.period_end <= {{ metric.as_of }} as is_complete
         from reactivation__grid
         left join reactivation__at_start
             on

@@ -7,7 +7,7 @@
 
 {% macro crm_fiscal_year_start_month() %}
     {#- The validated start month (an int 1..12). -#}
-    {%- set raw = var('fiscal_year_start_month', 1) -%}
+    {%- set raw = var('fiscal_year_start_month') -%}
     {%- set text = (raw | string) | trim -%}
     {%- if not modules.re.match('^([1-9]|1[0-2])$', text) -%}
         {{ exceptions.raise_compiler_error(
@@ -79,4 +79,18 @@
         {{ exceptions.raise_compiler_error("planning period grain '" ~ grain ~ "' is not supported: use month or year.") }}
     {%- endif -%}
     cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', months[grain], period_start_sql)) }} as date)
+{%- endmacro %}
+
+
+{% macro crm_fiscal_year_spine(first_year_sql, last_year_sql) %}
+    {#- SQL (a select): one row per fiscal year from `first_year_sql` to `last_year_sql`
+        (scalar int expressions, e.g. scalar subqueries), column fiscal_year: the
+        period spine (crm_period_spine) at the year grain, counted from the first year. -#}
+    select
+        {{ first_year_sql }} + year_spine.period_index as fiscal_year
+    from (
+        {{ crm_period_spine(
+            'year', crm_fiscal_year_start(first_year_sql), crm_fiscal_year_start(last_year_sql)
+        ) | indent(8) }}
+    ) as year_spine
 {%- endmacro %}

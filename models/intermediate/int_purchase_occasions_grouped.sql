@@ -1,6 +1,8 @@
 {#- Purchase occasions: one row per (customer, purchase_date). Several orders on
     one day are one occasion; repeat behaviour is counted in occasions. A table:
-    most customer models read it. -#}
+    most customer models read it. The grain is crm_purchase_occasions
+    (macros/metrics/crm_purchase_occasions.sql), the one definition the metric
+    macros and their tests share. -#}
 {{ config(materialized='table') }}
 
 with
@@ -9,32 +11,8 @@ purchases as (
     select * from {{ ref('int_purchases_filtered') }}
 ),
 
-grouped as (
-    select
-        customer_id,
-        purchase_date,
-        count(*) as orders_count,
-        sum(net_amount) as net_amount
-    from purchases
-    group by customer_id, purchase_date
-),
-
 final as (
-    select
-        customer_id,
-        purchase_date,
-        orders_count,
-        net_amount,
-        row_number() over (
-            partition by customer_id order by purchase_date
-        ) as occasion_number,
-        lag(purchase_date) over (
-            partition by customer_id order by purchase_date
-        ) as previous_purchase_date,
-        lead(purchase_date) over (
-            partition by customer_id order by purchase_date
-        ) as next_purchase_date
-    from grouped
+    {{ crm_purchase_occasions('purchases') | indent(4) }}
 )
 
 select * from final

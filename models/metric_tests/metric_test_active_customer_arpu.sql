@@ -13,23 +13,33 @@ expected as (
     select * from {{ ref('metric_cases_expected_arpu') }}
 ),
 
-month_cases as (
+{# The occasion grain of the cases, up to as_of_date (later orders are ignored). #}
+case_orders as (
     select * from cases
+    where purchase_date <= {{ as_of }}
+),
+
+case_occasions as (
+    {{ crm_purchase_occasions('case_orders', ['case_id']) | indent(4) }}
+),
+
+month_cases as (
+    select * from case_occasions
     where case_id in ('year_end', 'zero')
 ),
 
 year_end_case as (
-    select * from cases
+    select * from case_occasions
     where case_id = 'year_end'
 ),
 
 by_month as (
-    {{ active_customer_arpu('month_cases', 'month', ['case_id'], orders_column=none, as_of_date=as_of)
+    {{ active_customer_arpu('month_cases', 'month', ['case_id'], as_of_date=as_of)
         | indent(4) }}
 ),
 
 by_quarter as (
-    {{ active_customer_arpu('year_end_case', 'quarter', ['case_id'], orders_column=none, as_of_date=as_of)
+    {{ active_customer_arpu('year_end_case', 'quarter', ['case_id'], as_of_date=as_of)
         | indent(4) }}
 ),
 

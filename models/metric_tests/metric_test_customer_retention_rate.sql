@@ -14,13 +14,23 @@ expected as (
     select * from {{ ref('metric_cases_expected_customer_retention') }}
 ),
 
-month_cases as (
+{# The occasion grain of the cases, up to as_of_date (later orders are ignored). #}
+case_orders as (
     select * from cases
+    where purchase_date <= {{ as_of }}
+),
+
+case_occasions as (
+    {{ crm_purchase_occasions('case_orders', ['case_id']) | indent(4) }}
+),
+
+month_cases as (
+    select * from case_occasions
     where case_id in ('year_end', 'zero')
 ),
 
 year_end_case as (
-    select * from cases
+    select * from case_occasions
     where case_id = 'year_end'
 ),
 

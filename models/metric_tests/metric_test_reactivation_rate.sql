@@ -13,13 +13,23 @@ expected as (
     select * from {{ ref('metric_cases_expected_reactivation') }}
 ),
 
-year_end_case as (
+{# The occasion grain of the cases, up to as_of_date (later orders are ignored). #}
+case_orders as (
     select * from cases
+    where purchase_date <= {{ as_of }}
+),
+
+case_occasions as (
+    {{ crm_purchase_occasions('case_orders', ['case_id']) | indent(4) }}
+),
+
+year_end_case as (
+    select * from case_occasions
     where case_id = 'year_end'
 ),
 
 lifecycle_case as (
-    select * from cases
+    select * from case_occasions
     where case_id = 'lifecycle'
 ),
 

@@ -12,8 +12,18 @@ expected as (
     select * from {{ ref('metric_cases_expected_repurchase_windows') }}
 ),
 
-year_end_case as (
+{# The occasion grain of the cases, up to as_of_date (later orders are ignored). #}
+case_orders as (
     select * from cases
+    where purchase_date <= {{ as_of }}
+),
+
+case_occasions as (
+    {{ crm_purchase_occasions('case_orders', ['case_id']) | indent(4) }}
+),
+
+year_end_case as (
+    select * from case_occasions
     where case_id = 'year_end'
 ),
 
@@ -22,8 +32,8 @@ check_dates as (
 ),
 
 window_7 as (
-    {{ repurchase_rate(
-        'year_end_case', 'month', 7, 'check_dates', partition_by=['case_id'], as_of_date=as_of
+    {{ trailing_repurchase_rate(
+        'year_end_case', 7, 'check_dates', partition_by=['case_id'], as_of_date=as_of
     ) | indent(4) }}
 ),
 

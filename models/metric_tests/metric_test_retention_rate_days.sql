@@ -12,23 +12,33 @@ expected as (
     select * from {{ ref('metric_cases_expected_retention_days') }}
 ),
 
-short_cases as (
+{# The occasion grain of the cases, up to as_of_date (later orders are ignored). #}
+case_orders as (
     select * from cases
+    where purchase_date <= {{ as_of }}
+),
+
+case_occasions as (
+    {{ crm_purchase_occasions('case_orders', ['case_id']) | indent(4) }}
+),
+
+short_cases as (
+    select * from case_occasions
     where case_id in ('same_day', 'year_end', 'zero')
 ),
 
 year_end_case as (
-    select * from cases
+    select * from case_occasions
     where case_id = 'year_end'
 ),
 
 within_month as (
-    {{ retention_rate('short_cases', 'day', [1, 7, 45], 'within', 'month', ['case_id'], as_of_date=as_of)
+    {{ n_day_retention_rate('short_cases', [1, 7, 45], 'within', 'month', ['case_id'], as_of_date=as_of)
         | indent(4) }}
 ),
 
 exact_month as (
-    {{ retention_rate('year_end_case', 'day', [1, 44, 45], 'exact', 'month', ['case_id'], as_of_date=as_of)
+    {{ n_day_retention_rate('year_end_case', [1, 44, 45], 'exact', 'month', ['case_id'], as_of_date=as_of)
         | indent(4) }}
 ),
 

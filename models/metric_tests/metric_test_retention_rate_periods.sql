@@ -12,22 +12,32 @@ expected as (
     select * from {{ ref('metric_cases_expected_retention_periods') }}
 ),
 
-short_cases as (
+{# The occasion grain of the cases, up to as_of_date (later orders are ignored). #}
+case_orders as (
     select * from cases
+    where purchase_date <= {{ as_of }}
+),
+
+case_occasions as (
+    {{ crm_purchase_occasions('case_orders', ['case_id']) | indent(4) }}
+),
+
+short_cases as (
+    select * from case_occasions
     where case_id in ('same_day', 'year_end', 'zero')
 ),
 
 year_end_case as (
-    select * from cases
+    select * from case_occasions
     where case_id = 'year_end'
 ),
 
 exact_month as (
-    {{ retention_rate('short_cases', 'period', none, 'exact', 'month', ['case_id'], as_of_date=as_of) | indent(4) }}
+    {{ retention_rate('short_cases', 'month', 'exact', none, ['case_id'], as_of_date=as_of) | indent(4) }}
 ),
 
 within_week as (
-    {{ retention_rate('year_end_case', 'period', [0, 1, 6], 'within', 'week', ['case_id'], as_of_date=as_of)
+    {{ retention_rate('year_end_case', 'week', 'within', [0, 1, 6], ['case_id'], as_of_date=as_of)
         | indent(4) }}
 ),
 

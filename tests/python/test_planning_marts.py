@@ -43,7 +43,7 @@ CENT = Decimal("0.01")
 TOLERANCE = 1e-9
 LMDI_TOLERANCE = 1e-6
 ARCHETYPE_VARS = {"new_store_months": 12, "high": 0.8, "low": 0.2, "high_end": 0.9, "falling": -0.1}
-PLANNING_SELECTION = ["+gap_targets", "+store_archetypes", "+store_customer_mix"]
+PLANNING_SELECTION = ["+gap_analysis", "+gap_targets", "+store_archetypes", "+store_customer_mix"]
 
 
 # -------------------------------------------------------------------------- dates

@@ -33,7 +33,9 @@ import reference
 from conftest import FIXTURES_DIR, SEEDS_DIR, DbtResult, run_dbt
 
 RATES = FIXTURES_DIR / "rates"
-STAGES = ["after_sale", "active", "silent", "sleeping", "pre_churn", "lost"]
+# The stage names come from the warehouse (int_lifecycle_stages_listed, made from the
+# one list in macros/lifecycle.sql); the boundaries are the documented default of var
+# lifecycle_boundaries, checked here independently of the SQL.
 STAGE_BOUNDARIES = [7, 45, 90, 180, 365]
 RETENTION_WINDOWS = [30, 45, 90, 180, 365]
 CUSTOMER_RETENTION_WINDOWS = [90, 180, 365]
@@ -41,7 +43,7 @@ RECENCY_BANDS = [45, 90, 140]
 REPURCHASE_WINDOW = 45
 ACTIVE_WINDOW = 365
 TOLERANCE = 1e-9
-MARTS_SELECTION = "+path:models/marts/cohort +path:models/marts/kpi"
+MARTS_SELECTION = "+path:models/marts/cohort +path:models/marts/kpi int_lifecycle_stages_listed"
 
 
 # --------------------------------------------------------------------------- dates
@@ -80,11 +82,21 @@ def periods(first_day: dt.date, as_of: dt.date, grain: str) -> list[dt.date]:
     return starts
 
 
-def stage(recency_days: int) -> str:
-    for name, boundary in zip(STAGES, STAGE_BOUNDARIES):
+def lifecycle_stages(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    """The stage names in order, from the warehouse's stage list."""
+    rows = connection.execute(
+        "select lifecycle_stage from intermediate.int_lifecycle_stages_listed order by stage_index"
+    ).fetchall()
+    names = [row[0] for row in rows]
+    assert len(names) == len(STAGE_BOUNDARIES) + 1, f"stage list {names} does not fit boundaries {STAGE_BOUNDARIES}"
+    return names
+
+
+def stage(recency_days: int, stages: list[str]) -> str:
+    for name, boundary in zip(stages, STAGE_BOUNDARIES):
         if recency_days < boundary:
             return name
-    return STAGES[-1]
+    return stages[-1]
 
 
 def band(recency_days: int) -> str:
@@ -107,7 +119,8 @@ def ratio(numerator: object, denominator: object) -> float | None:
 class Reference:
     """Purchases and occasions from the raw CSV, and every mart recomputed from them."""
 
-    def __init__(self, raw_orders: Path, as_of: dt.date | None) -> None:
+    def __init__(self, raw_orders: Path, as_of: dt.date | None, stages: list[str]) -> None:
+        self.stages = stages
         kept = reference.clean_orders(reference.read_raw_csv(raw_orders))
         bought, self.as_of = reference.purchases(kept, as_of)
         self.purchases = bought
@@ -262,9 +275,9 @@ class Reference:
         for start in periods(self.first_day, self.as_of, "month"):
             end = period_end(start, "month")
             eve = start - dt.timedelta(days=1)
-            stages = {customer: stage(recency) for customer, (_, recency) in self.state_on(eve).items()}
+            stages = {customer: stage(recency, self.stages) for customer, (_, recency) in self.state_on(eve).items()}
             bought = set(self.occasions_between(start, end)["customer_id"])
-            for from_stage in STAGES:
+            for from_stage in self.stages:
                 at_start = {customer for customer, name in stages.items() if name == from_stage}
                 purchasers = len(at_start & bought)
                 rows.append({
@@ -542,7 +555,7 @@ def demo_reference(warehouse: duckdb.DuckDBPyConnection) -> Reference:
     raw_orders = SEEDS_DIR / "raw_orders.csv"
     if not raw_orders.exists():
         pytest.skip("demo seeds/raw_orders.csv not generated")
-    return Reference(raw_orders, warehouse_as_of(warehouse))
+    return Reference(raw_orders, warehouse_as_of(warehouse), lifecycle_stages(warehouse))
 
 
 def test_demo_marts_match_the_reference(warehouse: duckdb.DuckDBPyConnection, demo_reference: Reference) -> None:
@@ -581,8 +594,9 @@ def fixture_build(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
 
 def test_fixture_marts_match_the_reference(fixture_build: tuple[DbtResult, str]) -> None:
     result, grain = fixture_build
-    ref = Reference(RATES / "raw_orders.csv", None)  # as_of_date defaults to the latest purchase date
     with result.connect() as connection:
+        # as_of_date defaults to the latest purchase date
+        ref = Reference(RATES / "raw_orders.csv", None, lifecycle_stages(connection))
         check_all_marts(connection, ref, grain)
 
 
@@ -596,7 +610,7 @@ def test_an_earlier_as_of_date_flags_the_current_periods(tmp_path: Path) -> None
     )
     assert result.returncode == 0, result.output
     with result.connect() as connection:
-        ref = Reference(RATES / "raw_orders.csv", dt.date(2024, 5, 15))
+        ref = Reference(RATES / "raw_orders.csv", dt.date(2024, 5, 15), lifecycle_stages(connection))
         check_all_marts(connection, ref, "month")
         last_week = connection.execute(
             "select week_start, is_complete from marts.kpi_weekly order by week_start desc limit 1"

@@ -13,6 +13,10 @@
 
 with
 
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
 occasions as (
     select * from {{ ref('int_purchase_occasions_grouped') }}
 ),
@@ -32,7 +36,7 @@ weekly as (
         min(previous_purchase_date) as first_previous_purchase_date,
         max(previous_purchase_date) as last_previous_purchase_date
     from occasions
-    where purchase_date <= {{ crm_as_of_date_legacy() }}
+    where purchase_date <= {{ crm_as_of_date() }}
     group by
         customer_id,
         {{ crm_period_start('week', 'purchase_date') }}
@@ -43,9 +47,9 @@ dated as (
         *,
         {{ crm_customer_add_days(6, 'week_start') }} as week_end,
         case
-            when {{ crm_customer_add_days(6, 'week_start') }} <= {{ crm_as_of_date_legacy() }}
+            when {{ crm_customer_add_days(6, 'week_start') }} <= {{ crm_as_of_date() }}
                 then {{ crm_customer_add_days(6, 'week_start') }}
-            else {{ crm_as_of_date_legacy() }}
+            else {{ crm_as_of_date() }}
         end as window_end_date,
         {{ crm_customer_add_days(-1, 'week_start') }} as week_eve,
         case when first_occasion_number > 1 then first_previous_purchase_date end as previous_purchase_date

@@ -13,6 +13,10 @@
 
 with
 
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
 occasions as (
     select * from {{ ref('int_purchase_occasions_grouped') }}
 ),
@@ -59,10 +63,10 @@ ytd_bounds as (
     select current_years.current_year
     from (
         select
-            {{ crm_fiscal_year(crm_as_of_date_legacy()) }} as current_year,
-            {{ crm_fiscal_year_end(crm_fiscal_year(crm_as_of_date_legacy())) }} as current_year_end
+            {{ crm_fiscal_year(crm_as_of_date()) }} as current_year,
+            {{ crm_fiscal_year_end(crm_fiscal_year(crm_as_of_date())) }} as current_year_end
     ) as current_years
-    where current_years.current_year_end > {{ crm_as_of_date_legacy() }}
+    where current_years.current_year_end > {{ crm_as_of_date() }}
 ),
 
 ytd_buyer_years as (
@@ -81,7 +85,7 @@ ytd_buyer_years as (
         and scoped_occasions.purchase_date <= cast({{ dbt.dateadd(
             'year',
             '(' ~ crm_fiscal_year('scoped_occasions.purchase_date') ~ ' - ytd_bounds.current_year)',
-            crm_as_of_date_legacy()
+            crm_as_of_date()
         ) }} as date)
     group by
         scoped_occasions.store_id,

@@ -5,12 +5,16 @@
 
 with
 
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
 occasions as (
     select * from {{ ref('int_purchase_occasions_grouped') }}
 ),
 
 matrix as (
-    {{ crm_cohort_retention_matrix('occasions', cohort_grain, prepared=true) | indent(4) }}
+    {{ crm_cohort_retention_matrix('occasions', cohort_grain) | indent(4) }}
 ),
 
 final as (

@@ -6,14 +6,16 @@
 
 with
 
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
 occasions as (
     select * from {{ ref('int_purchase_occasions_grouped') }}
 ),
 
 retention as (
-    {{ retention_rate(
-        'occasions', 'day', var('retention_window_days'), 'within', cohort_grain, prepared=true
-    ) | indent(4) }}
+    {{ n_day_retention_rate('occasions', var('retention_window_days'), 'within', cohort_grain) | indent(4) }}
 ),
 
 final as (

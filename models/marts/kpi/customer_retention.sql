@@ -7,16 +7,20 @@
 
 with
 
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
 occasions as (
     select * from {{ ref('int_purchase_occasions_grouped') }}
 ),
 
 monthly as (
-    {{ customer_retention_rate('occasions', 'month', prepared=true) | indent(4) }}
+    {{ customer_retention_rate('occasions', 'month') | indent(4) }}
 ),
 
 weekly as (
-    {{ customer_retention_rate('occasions', 'week', prepared=true) | indent(4) }}
+    {{ customer_retention_rate('occasions', 'week') | indent(4) }}
 ),
 
 unioned as (

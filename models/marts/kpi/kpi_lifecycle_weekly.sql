@@ -22,6 +22,10 @@
 
 with
 
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
 occasions as (
     select * from {{ ref('int_purchase_occasions_grouped') }}
 ),
@@ -31,7 +35,7 @@ customer_weeks as (
 ),
 
 weeks as (
-    {{ crm_period_spine('week', '(select min(purchase_date) from occasions)', crm_as_of_date_legacy()) | indent(4) }}
+    {{ crm_period_spine('week', '(select min(purchase_date) from occasions)', crm_as_of_date()) | indent(4) }}
 ),
 
 week_eves as (
@@ -176,9 +180,9 @@ final as (
         coalesce(purchasers.repeat_buyer_revenue, cast(0 as decimal(18, 2))) as repeat_buyer_revenue,
         cast(purchasers.repeat_buyer_revenue as double)
         / nullif(purchasers.repeat_buyer_orders_count, 0) as repeat_buyer_aov,
-        grid.at_date >= {{ crm_customer_add_days(history_days, crm_history_start_date('occasions')) }}
+        grid.at_date >= {{ crm_customer_add_days(history_days, crm_history_start_date()) }}
             as has_full_history,
-        grid.week_end <= {{ crm_as_of_date_legacy() }} as is_complete
+        grid.week_end <= {{ crm_as_of_date() }} as is_complete
     from grid
     left join at_start
         on

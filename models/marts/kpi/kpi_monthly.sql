@@ -9,34 +9,36 @@
 
 with
 
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
 occasions as (
     select * from {{ ref('int_purchase_occasions_grouped') }}
 ),
 
 monthly_orders as (
-    {{ aov('occasions', 'month', prepared=true) | indent(4) }}
+    {{ aov('occasions', 'month') | indent(4) }}
 ),
 
 monthly_buyers as (
-    {{ repurchase_rate('occasions', 'month', split_customer_type=true, prepared=true) | indent(4) }}
+    {{ repurchase_rate('occasions', 'month', split_customer_type=true) | indent(4) }}
 ),
 
 monthly_arpu as (
-    {{ active_customer_arpu('occasions', 'month', prepared=true) | indent(4) }}
+    {{ active_customer_arpu('occasions', 'month') | indent(4) }}
 ),
 
 trailing_active as (
-    {{ repurchase_rate(
-        'occasions', 'month', window_days=var('active_customer_window_days', 365), prepared=true
-    ) | indent(4) }}
+    {{ trailing_repurchase_rate('occasions', var('active_customer_window_days'), period_grain='month') | indent(4) }}
 ),
 
 cohort_retention as (
-    {{ retention_rate('occasions', 'period', [3, 6, 12], 'exact', 'month', prepared=true) | indent(4) }}
+    {{ retention_rate('occasions', 'month', 'exact', [3, 6, 12]) | indent(4) }}
 ),
 
 reactivation as (
-    {{ reactivation_rate('occasions', 'month', ['sleeping', 'lost'], prepared=true) | indent(4) }}
+    {{ reactivation_rate('occasions', 'month', ['sleeping', 'lost']) | indent(4) }}
 ),
 
 buyers_pivoted as (

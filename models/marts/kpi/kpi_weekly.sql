@@ -6,6 +6,10 @@
 
 with
 
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
 occasions as (
     select * from {{ ref('int_purchase_occasions_grouped') }}
 ),
@@ -15,7 +19,7 @@ customer_weeks as (
 ),
 
 weekly_orders as (
-    {{ aov('occasions', 'week', prepared=true) | indent(4) }}
+    {{ aov('occasions', 'week') | indent(4) }}
 ),
 
 weekly_buyers as (

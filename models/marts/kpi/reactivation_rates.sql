@@ -5,12 +5,16 @@
 
 with
 
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
 occasions as (
     select * from {{ ref('int_purchase_occasions_grouped') }}
 ),
 
 rates as (
-    {{ reactivation_rate('occasions', 'month', prepared=true) | indent(4) }}
+    {{ reactivation_rate('occasions', 'month') | indent(4) }}
 ),
 
 named as (

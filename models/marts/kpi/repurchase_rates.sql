@@ -5,13 +5,17 @@
 
 with
 
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
 occasions as (
     select * from {{ ref('int_purchase_occasions_grouped') }}
 ),
 
 {% for grain in ['month', 'quarter', 'year'] %}
 {{ grain }}_rates as (
-    {{ repurchase_rate('occasions', grain, split_customer_type=true, prepared=true) | indent(4) }}
+    {{ repurchase_rate('occasions', grain, split_customer_type=true) | indent(4) }}
 ),
 
 {% endfor %}

@@ -73,12 +73,16 @@
 
 with
 
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
 targets as (
     select * from {{ ref('crm_targets') }}
 ),
 
 gap as (
-    select * from {{ ref('gap_analysis') }}
+    select * from {{ ref('int_customer_group_years_decomposed') }}
 ),
 
 target_scopes as (
@@ -307,8 +311,8 @@ final as (
         cast(baseline_implied_sales as decimal(18, 2)) as baseline_implied_sales,
         has_baseline,
         has_actuals,
-        {{ crm_fiscal_year_end('year') }} <= {{ crm_as_of_date_legacy() }} as is_complete,
-        {{ crm_as_of_date_legacy() }} as as_of_date
+        {{ crm_fiscal_year_end('year') }} <= {{ crm_as_of_date() }} as is_complete,
+        {{ crm_as_of_date() }} as as_of_date
     from drivers
 )
 

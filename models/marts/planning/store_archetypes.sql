@@ -10,14 +10,18 @@
     store_archetype_high_end_percentile), loyalty_led (managed-buyer share and
     repurchase rate percentiles both >= the high percentile), else balanced. #}
 
-{%- set new_store_months = var('store_archetype_new_store_months', 12) | int %}
-{%- set high = var('store_archetype_high_percentile', 0.8) | float %}
-{%- set low = var('store_archetype_low_percentile', 0.2) | float %}
-{%- set high_end = var('store_archetype_high_end_percentile', 0.9) | float %}
-{%- set falling = var('store_archetype_falling_change', -0.1) | float %}
+{%- set new_store_months = var('store_archetype_new_store_months') | int %}
+{%- set high = var('store_archetype_high_percentile') | float %}
+{%- set low = var('store_archetype_low_percentile') | float %}
+{%- set high_end = var('store_archetype_high_end_percentile') | float %}
+{%- set falling = var('store_archetype_falling_change') | float %}
 {%- set percentile_columns = ['revenue', 'buyers', 'aov', 'managed_buyer_share', 'repurchase_rate'] %}
 
 with
+
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
 
 performance as (
     select * from {{ ref('store_performance') }}
@@ -80,7 +84,7 @@ store_years as (
         {{ crm_fiscal_year('performance.period_start') }} as fiscal_year,
         performance.period_start as year_start_date,
         performance.period_end as year_end_date,
-        least(performance.period_end, {{ crm_as_of_date_legacy() }}) as reference_date,
+        least(performance.period_end, {{ crm_as_of_date() }}) as reference_date,
         performance.is_complete,
         performance.revenue,
         performance.buyers,
@@ -205,7 +209,7 @@ final as (
             when is_loyalty_led then 'loyalty_led'
             else 'balanced'
         end as store_archetype,
-        {{ crm_as_of_date_legacy() }} as as_of_date
+        {{ crm_as_of_date() }} as as_of_date
     from ruled
 )
 

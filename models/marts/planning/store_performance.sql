@@ -14,36 +14,30 @@
 
 with
 
+build_context as (
+    select * from {{ ref('int_build_context') }}
+),
+
 buyer_periods as (
     select * from {{ ref('int_store_buyer_periods_aggregated') }}
 ),
 
-orders as (
-    select * from {{ ref('stg_crm__orders') }}
+sales_orders as (
+    select * from {{ ref('int_store_sales_filtered') }}
 ),
 
-order_facts as (
-    {#- The orders mart: each purchase with its occasion_number. #}
-    select * from {{ ref('orders') }}
+purchases as (
+    select * from {{ ref('int_purchases_filtered') }}
 ),
 
+occasions as (
+    select * from {{ ref('int_purchase_occasions_grouped') }}
+),
+
+{# The customers mart (declared in meta reads_marts): age band, value tier, home
+    store and join date as of as_of_date. #}
 customers as (
     select * from {{ ref('customers') }}
-),
-
-{# Sales orders: paid | shipped | completed with net_amount > 0, members and guests,
-    by the purchase date rule (date of coalesce(paid_at, ordered_at)). #}
-sales_orders as (
-    select
-        store_id,
-        member_id,
-        cast(coalesce(paid_at, ordered_at) as date) as sale_date
-    from orders
-    where
-        store_id is not null
-        and status in ('paid', 'shipped', 'completed')
-        and net_amount > 0
-        and cast(coalesce(paid_at, ordered_at) as date) <= {{ crm_as_of_date_legacy() }}
 ),
 
 store_starts as (
@@ -58,25 +52,16 @@ bounds as (
     select
         min(first_sale_date) as first_date,
         {{ crm_fiscal_year('min(first_sale_date)') }} as first_year,
-        {{ crm_fiscal_year(crm_as_of_date_legacy()) }} as last_year
+        {{ crm_fiscal_year(crm_as_of_date()) }} as last_year
     from store_starts
 ),
 
 months as (
-    {{ crm_period_spine('month', '(select bounds.first_date from bounds)', crm_as_of_date_legacy()) | indent(4) }}
-),
-
-digits as (
-    select digit_values.digit
-    from (values (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)) as digit_values (digit)
+    {{ crm_period_spine('month', '(select bounds.first_date from bounds)', crm_as_of_date()) | indent(4) }}
 ),
 
 years as (
-    select bounds.first_year + 10 * tens.digit + ones.digit as fiscal_year
-    from bounds
-    cross join digits as tens
-    cross join digits as ones
-    where bounds.first_year + 10 * tens.digit + ones.digit <= bounds.last_year
+    {{ crm_fiscal_year_spine('(select first_year from bounds)', '(select last_year from bounds)') | indent(4) }}
 ),
 
 periods as (
@@ -111,10 +96,10 @@ enriched_buyers as (
         customers.value_tier,
         coalesce(customers.home_store_id = buyer_periods.store_id, false) as is_managed,
         case
-            when customers.joined_date <= least(buyer_periods.period_end, {{ crm_as_of_date_legacy() }})
+            when customers.joined_date <= least(buyer_periods.period_end, {{ crm_as_of_date() }})
                 then {{ dbt.datediff(
                     'customers.joined_date',
-                    'least(buyer_periods.period_end, ' ~ crm_as_of_date_legacy() ~ ')',
+                    'least(buyer_periods.period_end, ' ~ crm_as_of_date() ~ ')',
                     'day'
                 ) }}
         end as tenure_days
@@ -172,15 +157,18 @@ main_age_bands as (
 {# Repeat purchases: orders on a customer's second or later occasion (company-wide). #}
 managed_repeat_purchases as (
     select
-        order_facts.store_id,
-        order_facts.purchase_date,
+        purchases.store_id,
+        purchases.purchase_date,
         customers.home_store_id
-    from order_facts
+    from purchases
+    inner join occasions
+        on
+            purchases.customer_id = occasions.customer_id
+            and purchases.purchase_date = occasions.purchase_date
     inner join customers
-        on order_facts.customer_id = customers.customer_id
+        on purchases.customer_id = customers.customer_id
     where
-        order_facts.is_purchase
-        and order_facts.occasion_number > 1
+        occasions.occasion_number > 1
         and customers.home_store_id is not null
 ),
 
@@ -311,8 +299,8 @@ final as (
         cast(sales_orders_count as {{ dbt.type_bigint() }}) as sales_orders_count,
         cast(member_orders_count as {{ dbt.type_bigint() }}) as member_orders_count,
         cast(member_orders_count as double) / nullif(sales_orders_count, 0) as member_capture_rate,
-        period_end <= {{ crm_as_of_date_legacy() }} as is_complete,
-        {{ crm_as_of_date_legacy() }} as as_of_date
+        period_end <= {{ crm_as_of_date() }} as is_complete,
+        {{ crm_as_of_date() }} as as_of_date
     from measured
 )
 
