@@ -1,88 +1,10 @@
 {#-
-    The default as_of_date (var as_of_date unset), and the checks that the orders
-    input can be built from (docs/definitions.md#build-dates, docs/decisions.md "Dates").
-
-    Stray dates: a few rows dated far after the rest (a typo in the year) must not
-    move the default as_of_date, which would leave every customer "silent" and
-    the "active" stage empty. Over the distinct purchase dates in date order, the
-    first date that comes more than var stray_gap_days days after the previous
-    purchase date, and from which on the purchases are at most var
-    stray_max_share of all purchases, starts the stray tail: the default
-    as_of_date is the last purchase date before it. The stray orders are named in
-    a warning; they stay in staging.stg_crm__orders (facts after as_of_date are
-    kept, the marts ignore them), and setting var as_of_date includes them.
+    Run-time checks around the build's dates (docs/definitions.md#build-dates,
+    docs/decisions.md "Dates"). The default as_of_date itself, with its stray-date
+    rule, is computed in SQL by models/intermediate/context/int_build_context.sql;
+    these hooks only stop the build with one clear message when there is nothing to
+    build from, and name the stray orders when some were set aside.
 -#}
-
-{% macro crm_default_as_of_date(orders) %}
-    {#- 'YYYY-MM-DD', or none when there is no purchase. Called once per run (cached by the caller). -#}
-    {% set gap_days = var('stray_gap_days') | int %}
-    {% set max_share = var('stray_max_share') | float %}
-    {% set sql %}
-        with
-
-        dates as (
-            select
-                purchase_date,
-                count(*) as purchases
-            from {{ orders }}
-            where is_purchase
-            group by purchase_date
-        ),
-
-        ranked as (
-            select
-                purchase_date,
-                lag(purchase_date) over (order by purchase_date) as previous_date,
-                sum(purchases) over (
-                    order by purchase_date desc rows between unbounded preceding and current row
-                ) as purchases_from_here,
-                sum(purchases) over () as all_purchases
-            from dates
-        ),
-
-        stray_start as (
-            select min(purchase_date) as first_stray_date
-            from ranked
-            where
-                previous_date is not null
-                and {{ dbt.datediff('previous_date', 'purchase_date', 'day') }} > {{ gap_days }}
-                and purchases_from_here <= {{ max_share }} * all_purchases
-        )
-
-        select
-            {{ dbt.cast('max(ranked.purchase_date)', dbt.type_string()) }} as latest_date,
-            {{ dbt.cast('max(case when ranked.purchase_date = stray_start.first_stray_date then ranked.previous_date end)', dbt.type_string()) }} as default_date,
-            {{ dbt.cast('max(stray_start.first_stray_date)', dbt.type_string()) }} as first_stray_date
-        from ranked
-        cross join stray_start
-    {% endset %}
-    {% set row = run_query(sql).rows[0] %}
-    {% set latest, default, first_stray = row[0], row[1], row[2] %}
-    {% if latest is none %}
-        {{ return(none) }}
-    {% endif %}
-    {% if first_stray is none %}
-        {{ return((latest | string)[:10]) }}
-    {% endif %}
-    {% set default = (default | string)[:10] %}
-    {% set stray = run_query(
-        'select order_id, ' ~ dbt.cast('purchase_date', dbt.type_string()) ~ ' from ' ~ orders
-        ~ ' where is_purchase and purchase_date >= ' ~ crm_date_literal((first_stray | string)[:10])
-        ~ ' order by purchase_date, order_id'
-    ).rows %}
-    {% set named = [] %}
-    {% for row in stray[:10] %}
-        {% do named.append(row[0] ~ ' (' ~ (row[1] | string)[:10] ~ ')') %}
-    {% endfor %}
-    {% do exceptions.warn(
-        "as_of_date defaults to " ~ default ~ ", not " ~ (latest | string)[:10] ~ ": " ~ stray | length
-        ~ " stray purchase(s) dated more than " ~ gap_days ~ " days (var stray_gap_days) after the rest are ignored: "
-        ~ named | join(', ') ~ (', ...' if stray | length > 10 else '')
-        ~ ". They stay in staging.stg_crm__orders; set var as_of_date to include them or fix their dates."
-    ) %}
-    {{ return(default) }}
-{% endmacro %}
-
 
 {% macro crm_check_orders_usable() %}
     {#-

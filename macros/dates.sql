@@ -40,41 +40,6 @@
 {% endmacro %}
 
 
-{% macro crm_as_of_date_value() %}
-    {#-
-        as_of_date as 'YYYY-MM-DD'. From var as_of_date, else the latest purchase
-        date in staging. The ref is taken outside `execute` so every caller
-        depends on stg_crm__orders.
-    -#}
-    {% set orders = ref('stg_crm__orders') %}
-    {% set value = var('as_of_date', none) %}
-    {% if value is not none and (value | string | trim) != '' %}
-        {{ return(crm_parse_iso_date(value, 'var as_of_date')) }}
-    {% endif %}
-    {% if not execute %}
-        {{ return('1970-01-01') }}
-    {% endif %}
-    {#- Asked once per invocation: every dependent model compiles after stg_crm__orders
-        is built, and models call this many times (each query scans staging: ~0.5 s
-        of CPU per call at 10M orders). `graph` is the one object every node's context
-        shares during a run; the key holds the relation (a unit test's mock differs). -#}
-    {% set cache = graph.setdefault('crm_as_of_date_cache', {}) %}
-    {% set cache_key = orders | string %}
-    {% if cache_key in cache %}
-        {{ return(cache[cache_key]) }}
-    {% endif %}
-    {#- The latest purchase date, unless stray rows dated far after the rest (macros/as_of_date_default.sql). -#}
-    {% set latest = crm_default_as_of_date(orders) %}
-    {% if latest is none %}
-        {{ exceptions.raise_compiler_error(
-            "as_of_date: there is no purchase in the orders input to default to; set var as_of_date."
-        ) }}
-    {% endif %}
-    {% do cache.update({cache_key: (latest | string)[:10]}) %}
-    {{ return((latest | string)[:10]) }}
-{% endmacro %}
-
-
 {% macro crm_as_of_date() %}
     {#-
         as_of_date in SQL: a scalar read of the build context (models/intermediate/context/
@@ -83,12 +48,6 @@
         so the dependency is a ref the model writes itself and nothing runs at compile time.
     -#}
     {{- return('(select as_of_date from build_context)') -}}
-{% endmacro %}
-
-
-{% macro crm_as_of_date_legacy() %}
-    {#- Transitional (issue 20): the compile-time as_of_date; being replaced by crm_as_of_date(). -#}
-    {{- return(crm_date_literal(crm_as_of_date_value())) -}}
 {% endmacro %}
 
 

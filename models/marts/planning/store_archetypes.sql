@@ -28,7 +28,7 @@ performance as (
 ),
 
 stores as (
-    select * from {{ ref('stores') }}
+    select * from {{ ref('int_stores_unioned') }}
 ),
 
 store_occasions as (

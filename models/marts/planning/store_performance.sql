@@ -34,10 +34,9 @@ occasions as (
     select * from {{ ref('int_purchase_occasions_grouped') }}
 ),
 
-{# The customers mart (declared in meta reads_marts): age band, value tier, home
-    store and join date as of as_of_date. #}
+{# The customer state: age band, value tier, home store and join date as of as_of_date. #}
 customers as (
-    select * from {{ ref('customers') }}
+    select * from {{ ref('int_customer_state') }}
 ),
 
 store_starts as (
