@@ -1,7 +1,7 @@
 {#-
     Row-level validation shared by every raw input (docs/definitions.md#raw-inputs).
 
-    crm_validate_input(input_name, extra_checks) builds the base model of an
+    crm_validate_input(input_name, relation, extra_checks) builds the base model of an
     input: one row per distinct raw row (exact duplicates collapsed, counted in
     `copies`), its typed values, and a `disposition`:
       kept        the row is the input's current version of its key and valid
