@@ -55,17 +55,30 @@
 {% endmacro %}
 
 
-{% macro crm_raw_input(input_name, hash_keys=true) %}
+{% macro crm_raw_input(input_name, relation, hash_keys=true) %}
+    {#-
+        relation: the input's source, source('crm_raw', input_name), which the calling
+        model writes itself (models/staging/crm/_crm__sources.yml declares where it is).
+          seed      the seed table the source names
+          relation  the source: on DuckDB its external_location, a select from the
+                    table in the warehouse or in the database attached with CRM_ATTACH;
+                    on Spark the table of the var (a Spark source has one schema, raw)
+          file      read here from the var's path with the CSV dialect and the line
+                    rejects the source's plain read has not (crm_read_file); on Spark
+                    the source is the external table crm_read_file registers
+    -#}
     {% set spec = crm_raw_input_spec(input_name) %}
     {% set source = crm_raw_source(input_name) %}
     {% set var_name = 'raw_' ~ input_name %}
+    {#- A DuckDB source with an external_location renders as that expression; the table it names: -#}
+    {% set table = relation.incorporate(external=none) if relation.external is defined and relation.external else relation %}
 
-    {#- The seed is referenced at parse time so dbt knows the dependency. -#}
     {% if source.kind == 'seed' %}
-        {% set from_clause = ref(source.value) %}
+        {% set from_clause = table %}
     {% elif source.kind == 'relation' %}
         {% set parts = source.value.split('.') %}
-        {% set from_clause = api.Relation.create(database=target.database, schema=parts[0], identifier=parts[1]) %}
+        {% set from_clause = relation if target.type == 'duckdb'
+                             else api.Relation.create(schema=parts[0], identifier=parts[1]) %}
     {% elif source.kind == 'file' %}
         {% set dialect = crm_csv_dialect(input_name, source.value) if source.format == 'csv' else {} %}
         {% set from_clause = crm_read_file(source.value, source.format, dialect) %}
@@ -75,6 +88,12 @@
     {% set found = {} %}
     {% if execute and source.kind != 'absent' %}
         {% if source.kind == 'file' %}
+            {% if relation.identifier != crm_file_identifier(source.value, source.format) %}
+                {{ exceptions.raise_compiler_error(
+                    var_name ~ ": source crm_raw." ~ input_name ~ " names " ~ relation.identifier ~ ", not the file '"
+                    ~ source.value ~ "': models/staging/crm/_crm__sources.yml and crm_raw_source disagree."
+                ) }}
+            {% endif %}
             {{ crm_assert_file_exists(var_name, source.value) }}
             {% set columns = crm_file_columns(source.value, source.format, dialect) %}
             {% if dialect.line_rejects %}
@@ -83,35 +102,9 @@
                 {% do dialect.update({'columns': columns | map(attribute='name') | list}) %}
                 {% set from_clause = crm_read_file(source.value, source.format, dialect) %}
             {% endif %}
+        {% elif source.kind == 'relation' %}
+            {% set columns = crm_relation_columns(var_name, source.value, from_clause) %}
         {% else %}
-            {% if source.kind == 'relation' %}
-                {% set existing = adapter.get_relation(database=from_clause.database, schema=from_clause.schema,
-                                                       identifier=from_clause.identifier) %}
-                {% if existing is none and target.type == 'duckdb' %}
-                    {#- Not in the warehouse: the first read-only attached database that has it
-                        (CRM_ATTACH, profile target duckdb_attach; docs/operations.md). -#}
-                    {% set attached = run_query(
-                        "select database_name from duckdb_databases() where readonly and not internal"
-                        ~ " order by database_name"
-                    ) %}
-                    {% set lookup = namespace(found=none) %}
-                    {% for database_name in attached.columns[0].values() %}
-                        {% if lookup.found is none %}
-                            {% set lookup.found = adapter.get_relation(
-                                database=database_name, schema=from_clause.schema, identifier=from_clause.identifier
-                            ) %}
-                        {% endif %}
-                    {% endfor %}
-                    {% set existing = lookup.found %}
-                {% endif %}
-                {% if existing is none %}
-                    {{ exceptions.raise_compiler_error(
-                        var_name ~ ": relation '" ~ source.value ~ "' does not exist (neither in the warehouse nor"
-                        ~ " in a database attached with CRM_ATTACH=/path/to/source.duckdb)."
-                    ) }}
-                {% endif %}
-                {% set from_clause = existing %}
-            {% endif %}
             {% set columns = [] %}
             {% for column in adapter.get_columns_in_relation(from_clause) %}
                 {% do columns.append({'name': column.name, 'type': column.dtype}) %}
@@ -155,6 +148,41 @@
     {%- else %}
     where 1 = 0
     {%- endif %}
+{% endmacro %}
+
+
+{% macro crm_relation_columns(var_name, value, relation) %}
+    {#- The columns (name, type) of a relation input, or an error naming the var when it does not exist. -#}
+    {{ return(adapter.dispatch('crm_relation_columns', 'crm_warehouse')(var_name, value, relation)) }}
+{% endmacro %}
+
+{% macro default__crm_relation_columns(var_name, value, relation) %}
+    {#- relation is the source's select from the table (database: the warehouse, or with the
+        duckdb_attach target the database attached read-only with CRM_ATTACH). -#}
+    {% set described = try_or_compiler_error(
+        var_name ~ ": relation '" ~ value ~ "' does not exist (in the "
+        ~ ("database attached with CRM_ATTACH=" ~ env_var('CRM_ATTACH', '') if target.name == 'duckdb_attach'
+           else "warehouse; for a table of another DuckDB database, set CRM_ATTACH=/path/to/source.duckdb") ~ ").",
+        run_query, 'describe select * from ' ~ relation
+    ) %}
+    {% set columns = [] %}
+    {% for row in described.rows %}
+        {% do columns.append({'name': row[0], 'type': row[1]}) %}
+    {% endfor %}
+    {{ return(columns) }}
+{% endmacro %}
+
+{% macro spark__crm_relation_columns(var_name, value, relation) %}
+    {% set existing = adapter.get_relation(database=relation.database, schema=relation.schema,
+                                           identifier=relation.identifier) %}
+    {% if existing is none %}
+        {{ exceptions.raise_compiler_error(var_name ~ ": relation '" ~ value ~ "' does not exist.") }}
+    {% endif %}
+    {% set columns = [] %}
+    {% for column in adapter.get_columns_in_relation(existing) %}
+        {% do columns.append({'name': column.name, 'type': column.dtype}) %}
+    {% endfor %}
+    {{ return(columns) }}
 {% endmacro %}
 
 
@@ -209,6 +237,12 @@
 
 
 {# --- File access, dispatched per adapter ----------------------------------- #}
+
+{% macro crm_file_identifier(path, file_format) %}
+    {#- The source identifier of a file input (_crm__sources.yml computes the same), and on
+        Spark the name of the external table over the file in schema raw. -#}
+    {{- return('crm_file_' ~ local_md5(file_format ~ ':' ~ path)[:16]) -}}
+{% endmacro %}
 
 {% macro crm_quote_path(path) %}
     {{- return("'" ~ (path | replace("'", "''")) ~ "'") -}}
@@ -332,10 +366,15 @@
     {% if file_format == 'csv' and dialect.line_rejects %}
         {#- The first line alone, read as one text field (no sniffing). ignore_errors: bad bytes
             or an overlong line further down (rejected by the data read, with their line
-            numbers) must not fail it. -#}
+            numbers) must not fail it. parallel = false: one scanner from the start of the
+            file, so `limit 1` is line 1 (a parallel scan, with the profile's
+            preserve_insertion_order off, could return any line: issue 19, a 50 MB field at
+            line 101 gave line 102). It stops after its first vector of 2,048 lines: 0.01 s
+            on a 318 MB file, about 1 s when a 50 MB line is among them. -#}
         {% set first = run_query(
             "select * from read_csv(" ~ crm_quote_path(path) ~ ", auto_detect = false, header = false, "
             ~ "columns = {'line': 'VARCHAR'}, delim = chr(31), quote = '', escape = '', ignore_errors = true, "
+            ~ "parallel = false, "
             ~ "encoding = " ~ crm_sql_string(dialect.encoding) ~ ") limit 1"
         ) %}
         {% if first.rows | length == 0 or first.rows[0][0] is none %}

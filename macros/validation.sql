@@ -1,7 +1,7 @@
 {#-
     Row-level validation shared by every raw input (docs/definitions.md#raw-inputs).
 
-    crm_validate_input(input_name, extra_checks) builds the base model of an
+    crm_validate_input(input_name, relation, extra_checks) builds the base model of an
     input: one row per distinct raw row (exact duplicates collapsed, counted in
     `copies`), its typed values, and a `disposition`:
       kept        the row is the input's current version of its key and valid
@@ -15,10 +15,11 @@
     conflicting versions (same key, different content, no later version column
     value to decide: every version of the key is rejected).
 
+    relation: the input's source, source('crm_raw', input_name), written in the base model.
     extra_checks: list of {'reason': code, 'column': name, 'condition': SQL over
     the typed columns, true when the row is bad}.
 -#}
-{% macro crm_validate_input(input_name, extra_checks=[]) %}
+{% macro crm_validate_input(input_name, relation, extra_checks=[]) %}
     {% set spec = crm_raw_input_spec(input_name) %}
     {% set columns = spec.columns %}
     {% set key = spec.key %}
@@ -84,7 +85,7 @@
 with
 
 source as {{ crm_cte_not_materialized() }} (
-    {{ crm_raw_input(input_name) | indent(4) }}
+    {{ crm_raw_input(input_name, relation) | indent(4) }}
 ),
 
 keyed as {{ crm_cte_not_materialized() }} (

@@ -24,7 +24,7 @@
 
 
 {% macro crm_spark_file_relation(path, file_format) %}
-    {{- return('raw.crm_file_' ~ local_md5(file_format ~ ':' ~ path)[:16]) -}}
+    {{- return('raw.' ~ crm_file_identifier(path, file_format)) -}}
 {% endmacro %}
 
 

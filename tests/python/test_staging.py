@@ -188,3 +188,90 @@ def test_demo_orders_staging_matches_the_reference(warehouse) -> None:
     assert len(actual) == len(expected_rows)
     mismatches = [(got, want) for got, want in zip(actual, expected_rows) if got != want]
     assert not mismatches, mismatches[:5]
+
+
+# --- raw inputs as dbt sources (issue 20) ----------------------------------------------
+
+INPUTS = ["orders", "members", "order_items", "stores", "campaigns", "campaign_contacts", "member_events"]
+TIMED_INPUTS = {"orders": "ordered_at", "members": "joined_at", "campaign_contacts": "contacted_at",
+                "member_events": "occurred_at"}
+
+
+def _checked(source: dict) -> bool:
+    """A freshness threshold is set (dbt writes an empty one when there is none)."""
+    freshness = source["freshness"] or {}
+    return any((freshness.get(key) or {}).get("count") is not None for key in ("warn_after", "error_after"))
+
+
+def _manifest(tmp_path: Path, dbt_vars: dict[str, object] | None = None) -> dict:
+    import json
+
+    result = run_dbt(["parse"], tmp_path / "parse.duckdb", dbt_vars)
+    assert result.returncode == 0, result.output[-3000:]
+    return json.loads((tmp_path / "target" / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_the_seven_raw_inputs_are_sources_their_base_models_read(tmp_path: Path) -> None:
+    manifest = _manifest(tmp_path)
+    sources = {node["name"]: node for node in manifest["sources"].values() if node["source_name"] == "crm_raw"}
+    assert sorted(sources) == sorted(INPUTS)
+    for input_name in INPUTS:
+        source_id = f"source.crm_warehouse.crm_raw.{input_name}"
+        base = manifest["nodes"][f"model.crm_warehouse.base_crm__{input_name}"]
+        assert source_id in base["depends_on"]["nodes"], (input_name, base["depends_on"]["nodes"])
+        # the model calls source() itself: the edge is not added by a macro
+        assert f"source('crm_raw', '{input_name}')" in base["raw_code"]
+        assert [input_name] in [call[1:] for call in base["sources"]]
+        # the demo: the source is the seed table, which the base model builds after
+        assert (sources[input_name]["schema"], sources[input_name]["identifier"]) == ("raw", f"raw_{input_name}")
+        assert f"seed.crm_warehouse.raw_{input_name}" in base["depends_on"]["nodes"]
+        timed = input_name in TIMED_INPUTS
+        assert (sources[input_name]["loaded_at_field"] is not None) == timed
+        assert _checked(sources[input_name]) == timed
+    accounting = manifest["nodes"]["model.crm_warehouse.row_accounting"]["depends_on"]["nodes"]
+    assert {f"source.crm_warehouse.crm_raw.{name}" for name in INPUTS} <= set(accounting)
+
+
+def test_sources_follow_the_input_vars(tmp_path: Path) -> None:
+    """File, relation and absent inputs: where each source points, and no seed edge."""
+    manifest = _manifest(tmp_path, {"raw_orders": "/data/it's/orders.csv", "raw_members": "/data/members.parquet",
+                                    "raw_stores": "crm.stores", "raw_campaigns": "none"})
+    sources = {node["name"]: node for node in manifest["sources"].values() if node["source_name"] == "crm_raw"}
+    assert sources["orders"]["config"]["external_location"] == "read_csv('/data/it''s/orders.csv', union_by_name = true)"
+    assert sources["members"]["config"]["external_location"] == "read_parquet('/data/members.parquet', union_by_name = true)"
+    assert sources["orders"]["identifier"].startswith("crm_file_")
+    assert sources["stores"]["identifier"] == "stores"
+    assert '"crm"."{identifier}"' in sources["stores"]["config"]["external_location"]
+    # absent: the campaigns var says none, member_events has no var while raw_orders is set
+    for absent in ("campaigns", "member_events"):
+        assert not _checked(sources[absent]), absent
+    assert sources["orders"]["freshness"]["warn_after"] == {"count": 2, "period": "day"}
+    for input_name in INPUTS:
+        base = manifest["nodes"][f"model.crm_warehouse.base_crm__{input_name}"]
+        assert base["depends_on"]["nodes"] == [f"source.crm_warehouse.crm_raw.{input_name}"], input_name
+
+
+def test_source_freshness_runs_on_the_demo(tmp_path: Path) -> None:
+    """`dbt source freshness` on the demo seeds: it may warn (old data), it must not error."""
+    import json
+
+    import pandas as pd
+
+    from conftest import SEEDS_DIR
+
+    db_path = tmp_path / "fresh.duckdb"
+    seeded = run_dbt(["seed"], db_path)
+    assert seeded.returncode == 0, seeded.output[-3000:]
+    result = run_dbt(["source", "freshness", "--vars", "{raw_freshness_warn_after_days: 36500}"], db_path)
+    assert result.returncode == 0, result.output[-3000:]
+    assert "Traceback" not in result.output
+    results = json.loads((tmp_path / "target" / "sources.json").read_text(encoding="utf-8"))["results"]
+    by_input = {row["unique_id"].rsplit(".", 1)[1]: row for row in results}
+    assert sorted(by_input) == sorted(TIMED_INPUTS)
+    for input_name, column in TIMED_INPUTS.items():
+        assert by_input[input_name]["status"] == "pass", by_input[input_name]  # a 100-year threshold
+        newest = pd.to_datetime(pd.read_csv(SEEDS_DIR / f"raw_{input_name}.csv", dtype=str)[column],
+                                errors="coerce").max()
+        assert pd.Timestamp(by_input[input_name]["max_loaded_at"]).tz_localize(None) == newest, input_name
+    default = run_dbt(["source", "freshness"], db_path)
+    assert default.returncode == 0, default.output[-3000:]  # warnings only: no error threshold by default

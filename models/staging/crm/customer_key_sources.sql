@@ -5,6 +5,10 @@
         {%- do sources.append((input_name, column.name)) %}
     {%- endfor %}
 {%- endfor %}
+{#- The bundled demo seeds are the inputs whose var is unset (build them first). #}
+{%- for input_name in sources | map('first') | unique if crm_raw_source(input_name).kind == 'seed' %}
+-- depends_on: {{ ref('raw_' ~ input_name) }}
+{%- endfor %}
 
 with
 
@@ -12,7 +16,7 @@ with
 {{ input_name }}_{{ column_name }} as (
     select {{ column_name }} as member_id
     from (
-        {{ crm_raw_input(input_name, hash_keys=false) | indent(8) }}
+        {{ crm_raw_input(input_name, source('crm_raw', input_name), hash_keys=false) | indent(8) }}
     ) as raw_input
 ),
 

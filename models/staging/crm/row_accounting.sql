@@ -27,7 +27,7 @@ with
             else 1
         end), 0) as {{ dbt.type_bigint() }}) as rows_in
     from (
-        {{ crm_raw_input(input_name, hash_keys=false) | indent(8) }}
+        {{ crm_raw_input(input_name, source('crm_raw', input_name), hash_keys=false) | indent(8) }}
     ) as raw_input
 ),
 

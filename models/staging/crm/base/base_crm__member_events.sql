@@ -4,4 +4,9 @@
     "{{ crm_check_member_ids('member_events') }}",
 ]) }}
 
-{{ crm_validate_input('member_events') }}
+{#- The bundled demo seed is the input while var raw_member_events is unset (build it first). #}
+{%- if crm_raw_source('member_events').kind == 'seed' %}
+-- depends_on: {{ ref('raw_member_events') }}
+{%- endif %}
+
+{{ crm_validate_input('member_events', source('crm_raw', 'member_events')) }}

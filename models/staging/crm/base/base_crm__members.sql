@@ -4,4 +4,9 @@
     "{{ crm_check_member_ids('members') }}",
 ]) }}
 
-{{ crm_validate_input('members') }}
+{#- The bundled demo seed is the input while var raw_members is unset (build it first). #}
+{%- if crm_raw_source('members').kind == 'seed' %}
+-- depends_on: {{ ref('raw_members') }}
+{%- endif %}
+
+{{ crm_validate_input('members', source('crm_raw', 'members')) }}
