@@ -1,4 +1,6 @@
-{#- One clear message when there is nothing to build from (macros/as_of_date_default.sql). -#}
+{#- Orders kept by validation, with the purchase rule (macros/purchase_rule.sql: a sale by a
+    member) and its date. The post-hook gives one clear message when there is nothing to
+    build from (macros/as_of_date_default.sql). -#}
 {{ config(post_hook="{{ crm_check_orders_usable() }}") }}
 
 with
@@ -13,9 +15,8 @@ flagged as (
         *,
         amount - refund_amount as net_amount,
         (
-            status in ('paid', 'shipped', 'completed')
+            {{ crm_is_sale('status', 'amount - refund_amount') }}
             and member_id is not null
-            and amount - refund_amount > 0
         ) as is_purchase
     from base
 ),
@@ -36,7 +37,7 @@ final as (
         updated_at,
         cast(ordered_at as date) as order_date,
         case
-            when is_purchase then cast(coalesce(paid_at, ordered_at) as date)
+            when is_purchase then {{ crm_sale_date() }}
         end as purchase_date
     from flagged
 )
