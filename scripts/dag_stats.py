@@ -31,6 +31,11 @@ from pathlib import Path
 # ref('model'), ref("package", "model"), dbt.ref('model') in a Python model; source('name', 'table').
 REF_CALL = re.compile(r"""\bref\(\s*(['"])([^'"]+)\1(?:\s*,\s*(['"])([^'"]+)\3)?""")
 SOURCE_CALL = re.compile(r"""\bsource\(\s*(['"])([^'"]+)\1\s*,\s*(['"])([^'"]+)\3""")
+# A name the model computes in its own code, e.g. in a loop over the inputs:
+# ref('base_crm__' ~ input_name) names every model with that prefix,
+# source('crm_raw', input_name) every table of that source.
+REF_PREFIX_CALL = re.compile(r"""\bref\(\s*(['"])([^'"]+)\1\s*~""")
+SOURCE_ANY_CALL = re.compile(r"""\bsource\(\s*(['"])([^'"]+)\1\s*,\s*[A-Za-z_][A-Za-z_0-9]*\s*[,)]""")
 LAYERS = ("staging", "intermediate", "marts", "metric_tests")
 
 
@@ -49,7 +54,20 @@ def written_parents(node: dict) -> set[tuple[str, ...]]:
         written.add(("ref", match.group(4) or match.group(2)))
     for match in SOURCE_CALL.finditer(code):
         written.add(("source", match.group(2), match.group(4)))
+    for match in REF_PREFIX_CALL.finditer(code):
+        written.add(("ref-prefix", match.group(2)))
+    for match in SOURCE_ANY_CALL.finditer(code):
+        written.add(("source-any", match.group(2)))
     return written
+
+
+def is_written(key: tuple[str, ...], written: set[tuple[str, ...]]) -> bool:
+    """key (('ref', model) / ('source', name, table)) is named by a ref() / source() in the model's code."""
+    if key in written:
+        return True
+    if key[0] == "ref":
+        return any(kind == "ref-prefix" and key[1].startswith(rest[0]) for kind, *rest in written)
+    return ("source-any", key[1]) in written
 
 
 def parent_key(parent: dict) -> tuple[str, ...]:
@@ -128,7 +146,7 @@ def analyse(manifest: dict) -> DagStats:
             if parent is None or parent["resource_type"] not in dag_types:
                 continue
             parents.setdefault(unique_id, []).append(parent_id)
-            stats.edges.append(Edge(parent_id, unique_id, parent_key(parent) not in written))
+            stats.edges.append(Edge(parent_id, unique_id, not is_written(parent_key(parent), written)))
             if kind(node) == "marts" and kind(parent) == "staging":
                 stats.marts_reading_staging.setdefault(node["name"], []).append(parent["name"])
             if kind(node) == "marts" and kind(parent) == "marts":

@@ -27,6 +27,11 @@ import dbt_artifacts
 
 REF_CALL = re.compile(r"""\bref\(\s*(['"])([^'"]+)\1(?:\s*,\s*(['"])([^'"]+)\3)?""")
 SOURCE_CALL = re.compile(r"""\bsource\(\s*(['"])([^'"]+)\1\s*,\s*(['"])([^'"]+)\3""")
+# A name the model computes in its own code, e.g. in a loop over the inputs:
+# ref('base_crm__' ~ input_name) names every model with that prefix,
+# source('crm_raw', input_name) every table of that source.
+REF_PREFIX_CALL = re.compile(r"""\bref\(\s*(['"])([^'"]+)\1\s*~""")
+SOURCE_ANY_CALL = re.compile(r"""\bsource\(\s*(['"])([^'"]+)\1\s*,\s*[A-Za-z_][A-Za-z_0-9]*\s*[,)]""")
 LAYERS = ("staging", "intermediate", "marts")
 ALLOWED = {
     "staging": {"source", "seed", "staging"},
@@ -102,7 +107,20 @@ def written_parents(code: str) -> set[tuple[str, ...]]:
         written.add(("ref", match.group(4) or match.group(2)))
     for match in SOURCE_CALL.finditer(code):
         written.add(("source", match.group(2), match.group(4)))
+    for match in REF_PREFIX_CALL.finditer(code):
+        written.add(("ref-prefix", match.group(2)))
+    for match in SOURCE_ANY_CALL.finditer(code):
+        written.add(("source-any", match.group(2)))
     return written
+
+
+def is_written(key: tuple[str, ...], written: set[tuple[str, ...]]) -> bool:
+    """key (('ref', model) / ('source', name, table)) is named by a ref() / source() in the model's code."""
+    if key in written:
+        return True
+    if key[0] == "ref":
+        return any(kind == "ref-prefix" and key[1].startswith(rest[0]) for kind, *rest in written)
+    return ("source-any", key[1]) in written
 
 
 def hidden_edges(manifest: dict) -> list[str]:
@@ -115,7 +133,7 @@ def hidden_edges(manifest: dict) -> list[str]:
         for parent in parents(manifest, node):
             key = (("source", parent["source_name"], parent["name"]) if parent["resource_type"] == "source"
                    else ("ref", parent["name"]))
-            if key not in written:
+            if not is_written(key, written):
                 violations.append(f"{label(node)} <- {label(parent)}: not written in {node['original_file_path']}"
                                   f" (project macros it calls: {', '.join(macros) or 'none'})")
     return sorted(violations)
@@ -162,6 +180,11 @@ SAMPLE = {
         "model.p.mart_c": _model("mart_c", "marts", "select * from {{ ref('mart_b') }}", ["model.p.mart_b"]),
         "model.p.mart_d": _model("mart_d", "marts", 'select * from {{ ref("p", "mart_c") }}', ["model.p.mart_c"],
                                  reads_marts=["mart_c"]),
+        # Names computed in the model's own loop are written there: stg_orders matches the
+        # prefix, int_orders does not, and only the named source counts.
+        "model.p.stg_all": _model("stg_all", "staging",
+                                  "{% for t in ['orders'] %}{{ ref('stg_' ~ t) }} {{ source('crm', t) }}{% endfor %}",
+                                  ["model.p.stg_orders", "source.p.crm.orders", "model.p.int_orders"]),
     },
 }
 
@@ -172,9 +195,12 @@ def test_the_checks_find_violations_in_a_hand_made_manifest() -> None:
         "marts model mart_a <- staging model stg_orders: marts reads only intermediate, seed",
         "marts model mart_b: meta.reads_marts names mart_z, which it does not read",
         "marts model mart_c <- marts model mart_b: a mart not declared in its meta.reads_marts",
+        "staging model stg_all <- intermediate model int_orders: staging reads only seed, source, staging",
     ]
     assert hidden_edges(SAMPLE) == [
         "intermediate model int_orders <- marts model mart_a: not written in models/intermediate/int_orders.sql"
+        " (project macros it calls: as_of_date)",
+        "staging model stg_all <- intermediate model int_orders: not written in models/staging/stg_all.sql"
         " (project macros it calls: as_of_date)",
     ]
     assert longest_mart_chain(SAMPLE) == ["mart_a", "mart_b", "mart_c", "mart_d"]
