@@ -13,6 +13,22 @@ from pathlib import Path
 
 import pandas as pd
 
+# Lifecycle stages (docs/definitions.md#lifecycle) with the default var lifecycle_boundaries:
+# stage i holds days since the last purchase in [boundary i-1, boundary i). Written once for
+# every test from the definitions' text; test_rate_marts checks the names against the
+# warehouse's own list (int_lifecycle_stages_listed), so the two cannot drift apart.
+STAGES = ["after_sale", "active", "silent", "sleeping", "pre_churn", "lost"]
+STAGE_BOUNDARIES = [7, 45, 90, 180, 365]
+
+
+def stage_of(recency_days: int, boundaries: list[int] = STAGE_BOUNDARIES) -> str:
+    """The lifecycle stage of a customer whose last purchase was recency_days ago."""
+    for name, boundary in zip(STAGES, boundaries):
+        if recency_days < boundary:
+            return name
+    return STAGES[-1]
+
+
 PURCHASE_STATUSES = {"paid", "shipped", "completed"}
 ORDER_STATUSES = PURCHASE_STATUSES | {"created", "cancelled", "refunded"}
 ORDER_COLUMNS = [

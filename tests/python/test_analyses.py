@@ -69,12 +69,7 @@ def purchases(warehouse: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, dt.da
     return bought, as_of
 
 
-def stage_of(recency_days: int) -> str:
-    """Lifecycle stage from days since the last purchase (default boundaries)."""
-    for bound, stage in [(7, "after_sale"), (45, "active"), (90, "silent"), (180, "sleeping"), (365, "pre_churn")]:
-        if recency_days < bound:
-            return stage
-    return "lost"
+stage_of = reference.stage_of
 
 
 def test_the_issue_examples_exist() -> None:

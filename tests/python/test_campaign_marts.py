@@ -39,8 +39,8 @@ from conftest import FIXTURES_DIR, SEEDS_DIR, run_dbt
 CONFIG_DIR = SEEDS_DIR / "config"
 TRUTH = json.loads((FIXTURES_DIR / "demo_generator_truth.json").read_text())
 Z_95 = stats.norm.ppf(0.975)
-STAGES = ["after_sale", "active", "silent", "sleeping", "pre_churn", "lost"]
-STAGE_BOUNDARIES = [7, 45, 90, 180, 365]
+STAGES = reference.STAGES
+STAGE_BOUNDARIES = reference.STAGE_BOUNDARIES
 BINS = 5
 VALUE_TIER_CUTS = [(0.01, "top"), (0.05, "high"), (0.20, "middle")]
 HIGH_VALUE_TIERS = {"top", "high"}
@@ -188,11 +188,7 @@ def date_of(value: object) -> dt.date | None:
 # --------------------------------------------------------------------------- definitions
 
 
-def stage_of(recency_days: int) -> str:
-    for boundary, stage in zip(STAGE_BOUNDARIES, STAGES):
-        if recency_days < boundary:
-            return stage
-    return STAGES[-1]
+stage_of = reference.stage_of
 
 
 def lifecycle_as_of(demo: Demo, customer: str, day: dt.date) -> tuple[str, str]:

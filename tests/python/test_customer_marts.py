@@ -33,8 +33,8 @@ import reference
 from conftest import SEEDS_DIR, DbtResult, run_dbt
 
 CONFIG_DIR = SEEDS_DIR / "config"
-STAGES = ["after_sale", "active", "silent", "sleeping", "pre_churn", "lost"]
-STAGE_BOUNDARIES = [7, 45, 90, 180, 365]
+STAGES = reference.STAGES
+STAGE_BOUNDARIES = reference.STAGE_BOUNDARIES
 BINS = 5
 VALUE_TIER_CUTS = [(0.01, "top"), (0.05, "high"), (0.20, "middle")]
 TIER_WINDOW_DAYS = 365
@@ -125,11 +125,7 @@ def clean_members(path: Path, build_date: dt.date) -> pd.DataFrame:
 # ---------------------------------------------------------------------- reference
 
 
-def stage_of(recency_days: int) -> str:
-    for name, boundary in zip(STAGES, STAGE_BOUNDARIES):
-        if recency_days < boundary:
-            return name
-    return STAGES[-1]
+stage_of = reference.stage_of
 
 
 def quantile_scores(values: list[float], descending: bool) -> list[int]:

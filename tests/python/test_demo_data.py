@@ -8,8 +8,7 @@ import pytest
 import reference
 from conftest import SEEDS_DIR
 
-STAGE_BANDS = [(0, 7, "after_sale"), (7, 45, "active"), (45, 90, "silent"),
-               (90, 180, "sleeping"), (180, 365, "pre_churn"), (365, 10**6, "lost")]
+STAGE_BANDS = list(zip([0, *reference.STAGE_BOUNDARIES], [*reference.STAGE_BOUNDARIES, 10**6], reference.STAGES))
 
 
 @pytest.fixture(scope="module")
