@@ -18,3 +18,18 @@
         'as_of': as_of_date if as_of_date is not none else crm_as_of_date(),
     }) -}}
 {% endmacro %}
+
+
+{% macro crm_metric_int_list(value, what, minimum=none) %}
+    {#- A metric macro's list argument (windows, periods) as whole numbers: one number or
+        string, or a list; stops with a message naming `what` when it is empty or has a
+        value below `minimum`. -#}
+    {%- set values = ([value] if value is number or value is string else value) | map('int') | list -%}
+    {%- if values | length == 0 or (minimum is not none and values | min < minimum) -%}
+        {{ exceptions.raise_compiler_error(
+            what ~ " must be a non-empty list of whole numbers"
+            ~ (" >= " ~ minimum if minimum is not none else "") ~ ", got " ~ values
+        ) }}
+    {%- endif -%}
+    {{- return(values) -}}
+{% endmacro %}

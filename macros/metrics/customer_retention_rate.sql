@@ -31,12 +31,7 @@
     {%- if windows is none -%}
         {%- set windows = var('customer_retention_window_days') -%}
     {%- endif -%}
-    {%- set windows = ([windows] if windows is number or windows is string else windows) | map('int') | list -%}
-    {%- if windows | length == 0 or windows | min < 1 -%}
-        {{ exceptions.raise_compiler_error(
-            "customer_retention_rate: windows must be a non-empty list of days >= 1, got " ~ windows
-        ) }}
-    {%- endif -%}
+    {%- set windows = crm_metric_int_list(windows, 'customer_retention_rate: windows', minimum=1) -%}
     {%- set types = ['all', 'new', 'returning'] if split_customer_type else ['all'] -%}
     with
 

@@ -30,10 +30,7 @@
         {{ exceptions.raise_compiler_error("n_day_retention_rate: mode must be 'exact' or 'within', got '" ~ mode ~ "'") }}
     {%- endif -%}
     {%- set windows = var('retention_window_days') if windows is none else windows -%}
-    {%- set windows = ([windows] if windows is number or windows is string else windows) | map('int') | list -%}
-    {%- if windows | length == 0 -%}
-        {{ exceptions.raise_compiler_error("n_day_retention_rate: windows is an empty list") }}
-    {%- endif -%}
+    {%- set windows = crm_metric_int_list(windows, 'n_day_retention_rate: windows') -%}
     with
 
     retention__customers as (

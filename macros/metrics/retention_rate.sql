@@ -33,10 +33,7 @@
         {{ exceptions.raise_compiler_error("retention_rate: mode must be 'exact' or 'within', got '" ~ mode ~ "'") }}
     {%- endif -%}
     {%- if periods is not none -%}
-        {%- set periods = ([periods] if periods is number or periods is string else periods) | map('int') | list -%}
-        {%- if periods | length == 0 -%}
-            {{ exceptions.raise_compiler_error("retention_rate: periods is an empty list") }}
-        {%- endif -%}
+        {%- set periods = crm_metric_int_list(periods, 'retention_rate: periods') -%}
     {%- endif -%}
     with
 
