@@ -973,7 +973,9 @@ def test_time_unit_discount_rate_and_calibration_vars(tmp_path: Path, warehouse:
     as_of = warehouse.execute("select max(as_of_date) from intermediate.int_customers_aggregated").fetchone()[0]
     calibration_end = as_of - dt.timedelta(days=273)
     result = run_dbt(
-        ["run", "--select", "+customer_value_flags", "+clv_model_params", "+clv_holdout_validation"],
+        # build, not run: the customer state under customer_value_flags reads config seeds
+        ["build", "--select", "+customer_value_flags", "+customer_clv", "+clv_model_params", "+clv_holdout_validation",
+         "--exclude", "resource_type:test", "resource_type:unit_test"],
         tmp_path / "clv_vars.duckdb",
         {
             "raw_orders": str(raw_orders),
