@@ -141,7 +141,9 @@ expiring as (
         ) as expiring_points,
         min(
             case
-                when remaining_points > 0 and expiry_date <= {{ crm_customer_add_days(expiring_days, crm_as_of_date()) }}
+                when
+                    remaining_points > 0
+                    and expiry_date <= {{ crm_customer_add_days(expiring_days, crm_as_of_date()) }}
                     then expiry_date
             end
         ) as next_expiry_date,

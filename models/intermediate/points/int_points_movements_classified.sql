@@ -23,10 +23,10 @@ ledger as (
 
 dated as (
     select
-        member_id as customer_id,
         points_delta,
-        coalesce(reason, '') as reason,
         occurred_at,
+        member_id as customer_id,
+        coalesce(reason, '') as reason,
         case
             when points_delta > 0 and expires_at < occurred_at then occurred_at
             when points_delta > 0 then expires_at

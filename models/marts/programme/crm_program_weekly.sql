@@ -183,8 +183,8 @@ baselines as (
     inner join scoped as prior_week
         on
             current_week.program_id = prior_week.program_id
-            and prior_week.week_index >= current_week.week_index - current_week.baseline_weeks
-            and prior_week.week_index < current_week.week_index
+            and current_week.week_index - current_week.baseline_weeks <= prior_week.week_index
+            and current_week.week_index > prior_week.week_index
     group by current_week.program_id, current_week.week_start
 ),
 
@@ -194,8 +194,9 @@ rated as (
         cast(scoped.kpi_customers as double) / nullif(scoped.customers_at_start, 0) as kpi_rate,
         case
             when baselines.baseline_weeks_found = scoped.baseline_weeks
-                then cast(baselines.baseline_kpi_customers as double)
-                / nullif(baselines.baseline_customers_at_start, 0)
+                then
+                    cast(baselines.baseline_kpi_customers as double)
+                    / nullif(baselines.baseline_customers_at_start, 0)
         end as baseline_kpi_rate
     from scoped
     left join baselines
@@ -235,10 +236,13 @@ final as (
         campaigns_started.campaign_incremental_responders,
         cast(campaigns_started.campaign_incremental_revenue as decimal(18, 2)) as campaign_incremental_revenue,
         cast(coalesce(campaigns_started.campaign_cost, 0) as decimal(18, 2)) as campaign_cost,
-        (cast(campaigns_started.controlled_incremental_revenue as double) - cast(campaigns_started.controlled_cost as double))
+        (
+            cast(campaigns_started.controlled_incremental_revenue as double)
+            - cast(campaigns_started.controlled_cost as double)
+        )
         / nullif(cast(campaigns_started.controlled_cost as double), 0) as campaign_roi,
         {{ crm_customer_add_days(-1, 'rated.week_start') }}
-            >= {{ crm_customer_add_days(lost_boundary, crm_history_start_date()) }} as has_full_history,
+        >= {{ crm_customer_add_days(lost_boundary, crm_history_start_date()) }} as has_full_history,
         rated.week_end <= {{ crm_as_of_date() }} as is_complete,
         {{ crm_as_of_date() }} as as_of_date
     from rated
