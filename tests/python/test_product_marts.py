@@ -576,3 +576,51 @@ def test_category_audience_selection_from_raw_data(warehouse, demo: ProductRefer
         digest = hashlib.md5(f"{row.customer_id}|audience".encode()).hexdigest()
         assert row.group_name == ("control" if int(digest[:4], 16) < int(0.10 * 65536) else "treatment")
     assert 0.03 <= (actual["group_name"] == "control").mean() <= 0.2
+
+
+# --------------------------------------------------------------------------- semantic layer
+
+
+@pytest.fixture(scope="module")
+def semantic_layer(warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory):
+    """`mf` on a private copy of the warehouse (the same set-up as test_semantic_layer.py)."""
+    from test_semantic_layer import MF, SemanticLayer
+
+    assert MF.exists(), f"{MF} missing: run `make venv-metricflow` (requirements-metricflow.txt)"
+    root = tmp_path_factory.mktemp("semantic_product")
+    db_path = root / "semantic.duckdb"
+    shutil.copyfile(warehouse_path, db_path)
+    (root / "dbt_project.yml").symlink_to(PROJECT_DIR / "dbt_project.yml")
+    parsed = run_dbt(["parse"], db_path)
+    assert parsed.returncode == 0, parsed.output
+    return SemanticLayer(root, db_path)
+
+
+def test_category_metrics_match_the_reference(semantic_layer, demo: ProductReference) -> None:
+    """MetricFlow's category metrics by month and category, and by category as of as_of_date."""
+    monthly = semantic_layer.query(
+        ["category_buyers", "category_new_buyers", "category_repeat_buyers", "category_spend", "category_lapses",
+         "category_new_buyer_share"],
+        ["metric_time__month", "category_month__category"],
+    ).rename(columns={"metric_time__month": "month_start", "category_month__category": "category"})
+    expected = demo.category_performance()
+    merged = expected.merge(monthly, on=["category", "month_start"], how="outer", indicator=True)
+    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"].head()
+    for column, metric in [("buyers", "category_buyers"), ("new_buyers", "category_new_buyers"),
+                           ("repeat_buyers", "category_repeat_buyers"), ("lapsed_customers", "category_lapses")]:
+        assert (merged[column].fillna(0) == merged[metric].fillna(0)).all(), metric
+    assert_close(merged["spend"].map(float), merged["category_spend"].fillna(0), "category_spend", 1e-3)
+    share = merged["new_buyers"] / merged["buyers"].where(merged["buyers"] > 0)
+    assert_close(share, merged["category_new_buyer_share"], "category_new_buyer_share")
+
+    status = semantic_layer.query(
+        ["category_customers", "category_lapsed_customers", "category_lapsed_share"],
+        ["customer_category__category"],
+    ).set_index("customer_category__category")
+    customers = demo.customer_category()
+    for category, group in customers.groupby("category"):
+        lapsed = int((group["category_status"] == "lapsed").sum())
+        assert status.at[category, "category_customers"] == len(group), category
+        assert status.at[category, "category_lapsed_customers"] == lapsed, category
+        assert status.at[category, "category_lapsed_share"] == pytest.approx(lapsed / len(group), rel=TOLERANCE)
+    assert set(status.index) == set(customers["category"])
