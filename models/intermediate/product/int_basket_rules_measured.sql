@@ -138,7 +138,7 @@ final as (
         cast(antecedents.item_occasions as {{ dbt.type_bigint() }}) as antecedent_occasions,
         cast(consequents.item_occasions as {{ dbt.type_bigint() }}) as consequent_occasions,
         cast(directed.pair_occasions as {{ dbt.type_bigint() }}) as pair_occasions,
-        cast(directed.pair_occasions as double) / directed.baskets_count as support,
+        cast(directed.pair_occasions as double) / directed.baskets_count as support,  -- noqa: RF04
         cast(directed.pair_occasions as double) / antecedents.item_occasions as confidence,
         cast(directed.pair_occasions as double) * directed.baskets_count
         / (cast(antecedents.item_occasions as double) * consequents.item_occasions) as lift

@@ -29,7 +29,8 @@ categories as (
 gaps as (
     select
         category,
-        {{ dbt.datediff('previous_purchase_date', 'purchase_date', 'day') }} as gap_days
+        {{ dbt.datediff('previous_purchase_date', 'purchase_date', 'day') }}
+            as gap_days
     from category_occasions
     where previous_purchase_date is not null
 ),

@@ -30,6 +30,9 @@ final as (
         customer_id,
         category,
         purchase_date,
+        orders_count,
+        quantity,
+        cast(net_amount as decimal(18, 2)) as net_amount,
         row_number() over (
             partition by customer_id, category order by purchase_date
         ) as occasion_number,
@@ -38,10 +41,7 @@ final as (
         ) as previous_purchase_date,
         lead(purchase_date) over (
             partition by customer_id, category order by purchase_date
-        ) as next_purchase_date,
-        orders_count,
-        quantity,
-        cast(net_amount as decimal(18, 2)) as net_amount
+        ) as next_purchase_date
     from grouped
 )
 

@@ -44,8 +44,9 @@ lapses as (
     select
         category_occasions.category,
         category_occasions.customer_id,
-        {{ crm_customer_add_days('category_intervals.repurchase_interval_days + 1', 'category_occasions.purchase_date') }}
-            as lapse_date,
+        {{ crm_customer_add_days(
+            'category_intervals.repurchase_interval_days + 1', 'category_occasions.purchase_date'
+        ) }} as lapse_date,
         category_occasions.next_purchase_date
     from category_occasions
     inner join category_intervals
