@@ -44,11 +44,11 @@ promoted_lines as (
         on
             (
                 focused_campaigns.focus_level = 'product'
-                and purchase_items.product_id = focused_campaigns.promoted_product_id
+                and focused_campaigns.promoted_product_id = purchase_items.product_id
             )
             or (
                 focused_campaigns.focus_level = 'category'
-                and purchase_items.category = focused_campaigns.promoted_category
+                and focused_campaigns.promoted_category = purchase_items.category
             )
 ),
 

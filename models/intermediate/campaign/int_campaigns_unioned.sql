@@ -74,13 +74,13 @@ final as (
         is_in_campaigns_input,
         promoted_product_id,
         promoted_category,
+        cast(coalesce(cost_per_contact, 0) as decimal(18, 2)) as cost_per_contact,
+        cast(coalesce(incentive_cost_per_response, 0) as decimal(18, 2)) as incentive_cost_per_response,
+        coalesce(response_window_days, 30) as response_window_days,
         case
             when promoted_product_id is not null then 'product'
             when promoted_category is not null then 'category'
-        end as focus_level,
-        cast(coalesce(cost_per_contact, 0) as decimal(18, 2)) as cost_per_contact,
-        cast(coalesce(incentive_cost_per_response, 0) as decimal(18, 2)) as incentive_cost_per_response,
-        coalesce(response_window_days, 30) as response_window_days
+        end as focus_level
     from unioned
 )
 

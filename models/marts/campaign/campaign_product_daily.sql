@@ -88,8 +88,8 @@ day_buyers as (
     inner join campaign_windows
         on
             promoted_orders.campaign_id = campaign_windows.campaign_id
-            and campaign_windows.window_start_date <= promoted_orders.purchase_date
-            and campaign_windows.window_last_date >= promoted_orders.purchase_date
+            and promoted_orders.purchase_date >= campaign_windows.window_start_date
+            and promoted_orders.purchase_date <= campaign_windows.window_last_date
     group by promoted_orders.campaign_id, promoted_orders.purchase_date, promoted_orders.customer_id
 ),
 
