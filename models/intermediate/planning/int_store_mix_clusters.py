@@ -28,13 +28,15 @@ from sklearn.preprocessing import StandardScaler
 
 N_INIT = 10
 KEYS = ["store_id", "fiscal_year"]
+# Text as pandas' string dtype: DuckDB types an empty object column NULL, a string one VARCHAR
+# (a build without order lines or stores has no store-year to cluster).
 OUTPUT_COLUMNS = {
-    "store_id": "object",
+    "store_id": "string",
     "fiscal_year": "int64",
     "mix_cluster": "int64",
-    "mix_cluster_label": "object",
-    "cluster_category": "object",
-    "cluster_age_band": "object",
+    "mix_cluster_label": "string",
+    "cluster_category": "string",
+    "cluster_age_band": "string",
     "clusters": "int64",
 }
 

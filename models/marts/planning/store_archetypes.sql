@@ -287,7 +287,7 @@ final as (
         top_age_band,
         top_age_band_share,
         cast(mix_cluster as {{ dbt.type_int() }}) as mix_cluster,
-        mix_cluster_label
+        cast(mix_cluster_label as {{ dbt.type_string() }}) as mix_cluster_label
     from mixed
 )
 
