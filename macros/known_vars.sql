@@ -34,6 +34,7 @@
         'clv_flag_low_p_alive', 'clv_flag_top_share', 'clv_flag_low_monetary_share',
         'fiscal_year_start_month', 'store_archetype_new_store_months', 'store_archetype_high_percentile',
         'store_archetype_low_percentile', 'store_archetype_high_end_percentile', 'store_archetype_falling_change',
+        'store_mix_clusters', 'store_mix_cluster_seed',
         'target_sheet_year', 'target_sheet_store_id',
         'category_interval_multiplier', 'category_interval_min_gaps', 'category_interval_default_days',
         'category_heavy_user_share', 'association_min_pair_occasions', 'association_min_support',
