@@ -67,16 +67,6 @@
 {%- endmacro %}
 
 
-{% macro crm_vip_spend_band_names() %}
-    {#- Every band name, lowest first (for accepted_values tests and docs). -#}
-    {%- set names = [] -%}
-    {%- for index in range((crm_vip_spend_band_cuts() | length) + 2) -%}
-        {%- do names.append(crm_vip_spend_band_label(index)) -%}
-    {%- endfor -%}
-    {{- return(names) -}}
-{% endmacro %}
-
-
 {% macro crm_vip_interval_shift(occasions_before_sql, occasions_after_sql) %}
     {#- SQL: how the purchase interval changed between two windows of equal length
         (interval = window days / occasions in it): no_purchase (none in either),
