@@ -78,12 +78,42 @@ only_state as (
 final as (
     select
         'customer_monthly only' as side,
-        *
+        customer_id,
+        last_purchase_date,
+        recency_days,
+        customer_type,
+        lifecycle_stage,
+        lifecycle_segment,
+        occasions_count,
+        orders_count,
+        revenue,
+        frequency,
+        monetary,
+        rfm_cell,
+        rfm_segment,
+        value_tier,
+        member_tier_spend,
+        member_tier
     from only_monthly
     union all
     select
         'int_customer_state only' as side,
-        *
+        customer_id,
+        last_purchase_date,
+        recency_days,
+        customer_type,
+        lifecycle_stage,
+        lifecycle_segment,
+        occasions_count,
+        orders_count,
+        revenue,
+        frequency,
+        monetary,
+        rfm_cell,
+        rfm_segment,
+        value_tier,
+        member_tier_spend,
+        member_tier
     from only_state
 )
 

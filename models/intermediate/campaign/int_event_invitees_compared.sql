@@ -33,8 +33,8 @@ invitees as (
     select
         campaign_id,
         member_id,
-        coalesce(attended, false) as is_attendee,
-        contact_date
+        contact_date,
+        coalesce(attended, false) as is_attendee
     from contacts
     where
         channel = 'event'

@@ -45,10 +45,10 @@ snapshots as (
         month_end_date,
         snapshot_date,
         is_complete_month,
-        {{ crm_customer_add_days(-tier_window_days, 'snapshot_date') }} as tier_window_edge_date
-        {%- if use_window %},
-        {{ crm_customer_add_days(-(window_days | int), 'snapshot_date') }} as rfm_window_edge_date
+        {%- if use_window %}
+        {{ crm_customer_add_days(-(window_days | int), 'snapshot_date') }} as rfm_window_edge_date,
         {%- endif %}
+        {{ crm_customer_add_days(-tier_window_days, 'snapshot_date') }} as tier_window_edge_date
     from month_ends
 ),
 
