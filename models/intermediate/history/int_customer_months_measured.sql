@@ -2,13 +2,15 @@
     purchase to the month holding as_of_date (docs/definitions.md#customer-history):
     what the customer state needs as of that month's snapshot_date, the month's last
     day, or as_of_date for the month holding it (a partial month, is_complete_month
-    false). Each customer's state at a date is read from the one occasion that rules
-    then (the last purchase on or before it) with running totals, as the campaign RFM
-    snapshots do, so no customer x day spine is built: last purchase, cumulative
-    occasions, orders and net spend; frequency and monetary over the RFM window
-    (var rfm_window_days, all history by default) and the member tier's trailing
-    spend (var member_tier_window_days) as the running total at the snapshot minus
-    the running total at the window's edge. -#}
+    false): last purchase, cumulative occasions, orders and net spend; frequency and
+    monetary over the RFM window (var rfm_window_days, all history by default) and the
+    member tier's trailing spend (var member_tier_window_days).
+    No customer x day spine, and no join of every occasion to every month: each
+    occasion enters the running totals in the month of its purchase and, for a
+    trailing window of W days, leaves them in the month whose snapshot first lies W
+    days or more after it (purchase_date + W, when that is on or before as_of_date).
+    The changes are summed per customer and month, accumulated in month order, and
+    each accumulated row stands for the months until the customer's next change. -#}
 {%- set window_days = var('rfm_window_days', none) -%}
 {%- set use_window = window_days is not none and (window_days | string | trim) not in ('', 'none', 'null') -%}
 {%- set tier_window_days = var('member_tier_window_days') | int %}
@@ -39,132 +41,117 @@ month_ends as (
     from month_spine
 ),
 
-snapshots as (
-    select
-        month_start,
-        month_end_date,
-        snapshot_date,
-        is_complete_month,
-        {%- if use_window %}
-        {{ crm_customer_add_days(-(window_days | int), 'snapshot_date') }} as rfm_window_edge_date,
-        {%- endif %}
-        {{ crm_customer_add_days(-tier_window_days, 'snapshot_date') }} as tier_window_edge_date
-    from month_ends
-),
-
-occasions_cumulated as (
+changes as (
+    -- A purchase enters every total in its own month.
     select
         customer_id,
-        purchase_date,
-        {#- The day the occasion stops ruling: its customer's next purchase date, or
-            never (a date past any snapshot) for the latest one. -#}
-        coalesce(next_purchase_date, {{ crm_customer_add_days(1, crm_as_of_date()) }}) as ruled_until_date,
-        occasion_number,
-        sum(orders_count) over (
-            partition by customer_id
-            order by purchase_date
-            rows between unbounded preceding and current row
-        ) as cumulative_orders,
-        sum(net_amount) over (
-            partition by customer_id
-            order by purchase_date
-            rows between unbounded preceding and current row
-        ) as cumulative_net_spend
+        {{ crm_period_start('month', 'purchase_date') }} as month_start,
+        purchase_date as last_purchase_date,
+        1 as occasions_change,
+        orders_count as orders_change,
+        net_amount as net_spend_change,
+        net_amount as tier_spend_change,
+        1 as window_occasions_change,
+        net_amount as window_spend_change
     from occasions
+    union all
+    -- It leaves the member tier window member_tier_window_days later.
+    select
+        customer_id,
+        {{ crm_period_start('month', crm_customer_add_days(tier_window_days, 'purchase_date')) }} as month_start,
+        cast(null as date) as last_purchase_date,
+        0 as occasions_change,
+        0 as orders_change,
+        0 as net_spend_change,
+        -net_amount as tier_spend_change,
+        0 as window_occasions_change,
+        0 as window_spend_change
+    from occasions
+    where {{ crm_customer_add_days(tier_window_days, 'purchase_date') }} <= {{ crm_as_of_date() }}
+    {%- if use_window %}
+    union all
+    -- And the RFM window rfm_window_days later.
+    select
+        customer_id,
+        {{ crm_period_start('month', crm_customer_add_days(window_days | int, 'purchase_date')) }} as month_start,
+        cast(null as date) as last_purchase_date,
+        0 as occasions_change,
+        0 as orders_change,
+        0 as net_spend_change,
+        0 as tier_spend_change,
+        -1 as window_occasions_change,
+        -net_amount as window_spend_change
+    from occasions
+    where {{ crm_customer_add_days(window_days | int, 'purchase_date') }} <= {{ crm_as_of_date() }}
+    {%- endif %}
 ),
 
-states as (
-    {#- The occasion ruling on each snapshot date. -#}
+monthly_changes as (
     select
-        occasions_cumulated.customer_id,
-        snapshots.month_start,
-        snapshots.month_end_date,
-        snapshots.snapshot_date,
-        snapshots.is_complete_month,
-        snapshots.tier_window_edge_date,
-        {%- if use_window %}
-        snapshots.rfm_window_edge_date,
-        {%- endif %}
-        occasions_cumulated.purchase_date as last_purchase_date,
-        occasions_cumulated.occasion_number,
-        occasions_cumulated.cumulative_orders,
-        occasions_cumulated.cumulative_net_spend
-    from snapshots
-    inner join occasions_cumulated
-        on
-            snapshots.snapshot_date >= occasions_cumulated.purchase_date
-            and snapshots.snapshot_date < occasions_cumulated.ruled_until_date
+        customer_id,
+        month_start,
+        max(last_purchase_date) as last_purchase_date,
+        sum(occasions_change) as occasions_change,
+        sum(orders_change) as orders_change,
+        sum(net_spend_change) as net_spend_change,
+        sum(tier_spend_change) as tier_spend_change,
+        sum(window_occasions_change) as window_occasions_change,
+        sum(window_spend_change) as window_spend_change
+    from changes
+    group by customer_id, month_start
 ),
 
-tier_edge_states as (
-    {#- The occasion ruling on the last day before the member tier window opens. -#}
+accumulated as (
     select
-        occasions_cumulated.customer_id,
-        snapshots.snapshot_date,
-        occasions_cumulated.cumulative_net_spend
-    from snapshots
-    inner join occasions_cumulated
-        on
-            snapshots.tier_window_edge_date >= occasions_cumulated.purchase_date
-            and snapshots.tier_window_edge_date < occasions_cumulated.ruled_until_date
+        customer_id,
+        month_start,
+        max(last_purchase_date) over customer_months as last_purchase_date,
+        sum(occasions_change) over customer_months as cumulative_occasions,
+        sum(orders_change) over customer_months as cumulative_orders,
+        sum(net_spend_change) over customer_months as cumulative_net_spend,
+        sum(tier_spend_change) over customer_months as member_tier_spend,
+        sum(window_occasions_change) over customer_months as window_occasions,
+        sum(window_spend_change) over customer_months as window_spend,
+        coalesce(
+            lead(month_start) over (partition by customer_id order by month_start),
+            {{ crm_customer_add_days(1, crm_as_of_date()) }}
+        ) as next_change_month_start
+    from monthly_changes
+    window customer_months as (
+        partition by customer_id
+        order by month_start
+        rows between unbounded preceding and current row
+    )
 ),
-{%- if use_window %}
-
-rfm_edge_states as (
-    {#- The occasion ruling on the last day before the RFM window opens. -#}
-    select
-        occasions_cumulated.customer_id,
-        snapshots.snapshot_date,
-        occasions_cumulated.occasion_number,
-        occasions_cumulated.cumulative_orders,
-        occasions_cumulated.cumulative_net_spend
-    from snapshots
-    inner join occasions_cumulated
-        on
-            snapshots.rfm_window_edge_date >= occasions_cumulated.purchase_date
-            and snapshots.rfm_window_edge_date < occasions_cumulated.ruled_until_date
-),
-{%- endif %}
 
 final as (
     select
-        states.customer_id,
-        states.month_start,
-        states.month_end_date,
-        states.snapshot_date,
-        states.is_complete_month,
-        states.last_purchase_date,
+        accumulated.customer_id,
+        month_ends.month_start,
+        month_ends.month_end_date,
+        month_ends.snapshot_date,
+        month_ends.is_complete_month,
+        accumulated.last_purchase_date,
         cast(
-            {{ dbt.datediff('states.last_purchase_date', 'states.snapshot_date', 'day') }}
+            {{ dbt.datediff('accumulated.last_purchase_date', 'month_ends.snapshot_date', 'day') }}
             as {{ dbt.type_int() }}
         ) as recency_days,
-        cast(states.occasion_number as {{ dbt.type_bigint() }}) as cumulative_occasions,
-        cast(states.cumulative_orders as {{ dbt.type_bigint() }}) as cumulative_orders,
-        cast(states.cumulative_net_spend as decimal(18, 2)) as cumulative_net_spend,
+        cast(accumulated.cumulative_occasions as {{ dbt.type_bigint() }}) as cumulative_occasions,
+        cast(accumulated.cumulative_orders as {{ dbt.type_bigint() }}) as cumulative_orders,
+        cast(accumulated.cumulative_net_spend as decimal(18, 2)) as cumulative_net_spend,
         {%- if use_window %}
-        cast(states.occasion_number - coalesce(rfm_edge_states.occasion_number, 0) as {{ dbt.type_bigint() }})
-            as frequency,
-        cast(
-            states.cumulative_net_spend - coalesce(rfm_edge_states.cumulative_net_spend, 0) as decimal(18, 2)
-        ) as monetary,
+        cast(accumulated.window_occasions as {{ dbt.type_bigint() }}) as frequency,
+        cast(accumulated.window_spend as decimal(18, 2)) as monetary,
         {%- else %}
-        cast(states.occasion_number as {{ dbt.type_bigint() }}) as frequency,
-        cast(states.cumulative_net_spend as decimal(18, 2)) as monetary,
+        cast(accumulated.cumulative_occasions as {{ dbt.type_bigint() }}) as frequency,
+        cast(accumulated.cumulative_net_spend as decimal(18, 2)) as monetary,
         {%- endif %}
-        cast(
-            states.cumulative_net_spend - coalesce(tier_edge_states.cumulative_net_spend, 0) as decimal(18, 2)
-        ) as member_tier_spend
-    from states
-    left join tier_edge_states
+        cast(accumulated.member_tier_spend as decimal(18, 2)) as member_tier_spend
+    from accumulated
+    inner join month_ends
         on
-            states.customer_id = tier_edge_states.customer_id
-            and states.snapshot_date = tier_edge_states.snapshot_date
-    {%- if use_window %}
-    left join rfm_edge_states
-        on
-            states.customer_id = rfm_edge_states.customer_id
-            and states.snapshot_date = rfm_edge_states.snapshot_date
-    {%- endif %}
+            accumulated.month_start <= month_ends.month_start
+            and accumulated.next_change_month_start > month_ends.month_start
 )
 
 select * from final

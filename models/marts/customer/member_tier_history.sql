@@ -27,34 +27,51 @@ ladder as (
 paired as (
     select
         month_start,
+        snapshot_date,
+        is_complete_month,
         member_tier,
         lag(member_tier) over (partition by customer_id order by month_start) as previous_member_tier
     from monthly
 ),
 
+moves as (
+    {#- Customers per month and (previous tier, tier): a few rows per month, so the
+        rank lookups and sums below run on counts. -#}
+    select
+        month_start,
+        snapshot_date,
+        is_complete_month,
+        member_tier,
+        previous_member_tier,
+        count(*) as customers
+    from paired
+    group by month_start, snapshot_date, is_complete_month, member_tier, previous_member_tier
+),
+
 ranked as (
     select
-        paired.month_start,
-        paired.member_tier,
-        paired.previous_member_tier,
+        moves.month_start,
+        moves.member_tier,
+        moves.previous_member_tier,
+        moves.customers,
         current_rung.tier_rank,
         previous_rung.tier_rank as previous_tier_rank
-    from paired
+    from moves
     left join ladder as current_rung
-        on paired.member_tier = current_rung.tier
+        on moves.member_tier = current_rung.tier
     left join ladder as previous_rung
-        on paired.previous_member_tier = previous_rung.tier
+        on moves.previous_member_tier = previous_rung.tier
 ),
 
 arrivals as (
     select
         month_start,
         member_tier,
-        count(*) as customers,
-        sum(case when previous_member_tier is null then 1 else 0 end) as new_customers,
-        sum(case when previous_tier_rank = tier_rank then 1 else 0 end) as stayed_customers,
-        sum(case when previous_tier_rank < tier_rank then 1 else 0 end) as upgraded_in,
-        sum(case when previous_tier_rank > tier_rank then 1 else 0 end) as downgraded_in
+        sum(customers) as customers,
+        sum(case when previous_member_tier is null then customers else 0 end) as new_customers,
+        sum(case when previous_tier_rank = tier_rank then customers else 0 end) as stayed_customers,
+        sum(case when previous_tier_rank < tier_rank then customers else 0 end) as upgraded_in,
+        sum(case when previous_tier_rank > tier_rank then customers else 0 end) as downgraded_in
     from ranked
     group by month_start, member_tier
 ),
@@ -63,8 +80,8 @@ departures as (
     select
         month_start,
         previous_member_tier as member_tier,
-        sum(case when tier_rank > previous_tier_rank then 1 else 0 end) as upgraded_out,
-        sum(case when tier_rank < previous_tier_rank then 1 else 0 end) as downgraded_out
+        sum(case when tier_rank > previous_tier_rank then customers else 0 end) as upgraded_out,
+        sum(case when tier_rank < previous_tier_rank then customers else 0 end) as downgraded_out
     from ranked
     where previous_member_tier is not null
     group by month_start, previous_member_tier
@@ -75,7 +92,7 @@ months as (
         month_start,
         snapshot_date,
         is_complete_month
-    from monthly
+    from moves
 ),
 
 grid as (
