@@ -30,6 +30,8 @@
         'trigger_unpaid_order_days', 'trigger_full_month_days', 'trigger_birthday_days', 'trigger_intent_days',
         'trigger_repurchase_prompt_days', 'trigger_holiday_days', 'program_lost_stage_budget_days',
         'points_expiring_days', 'points_large_redemption_threshold',
+        'vip_shift_window_days', 'vip_shift_interval_tolerance', 'vip_shift_spend_bands',
+        'break_even_margin_per_response',
         'clv_model', 'clv_time_unit', 'clv_annual_discount_rate', 'clv_calibration_end', 'clv_flag_high_p_alive',
         'clv_flag_low_p_alive', 'clv_flag_top_share', 'clv_flag_low_monetary_share',
         'fiscal_year_start_month', 'store_archetype_new_store_months', 'store_archetype_high_percentile',
