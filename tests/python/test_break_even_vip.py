@@ -13,7 +13,7 @@ event shift", "Break-even by RFM cell"):
   contacts per cell (prospect when not a customer then); cost per contact from the
   campaigns CSV, margin from its margin_per_response column when present, else 25.00.
   Responses are an input of the mart owned by the campaign response rule: the
-  responders are read from intermediate.int_campaign_contacts_measured (is_responder),
+  responders are recomputed by test_campaign_marts' pandas reference (response window, focus rule),
   everything else is recomputed.
 """
 
@@ -183,11 +183,14 @@ def snapshot_cells(demo: Demo, day: dt.date) -> dict[str, str]:
 
 
 def test_campaign_break_even_matches_recomputation(warehouse, demo: Demo) -> None:
+    # responders by the campaign marts' own pandas reference (response window, product focus),
+    # not read from the warehouse
+    import test_campaign_marts as campaign_reference
+
+    campaign_demo = campaign_reference.load_demo()
     responders = {
-        (campaign, member): flag
-        for campaign, member, flag in warehouse.execute(
-            "select campaign_id, member_id, is_responder from intermediate.int_campaign_contacts_measured"
-        ).fetchall()
+        (contact["campaign_id"], contact["member_id"]): campaign_reference.response(campaign_demo, contact)[0]
+        for contact in campaign_demo.contacts
     }
     first_contact: dict[str, dt.date] = {}
     for contact in demo.contacts:
