@@ -12,9 +12,9 @@
 {% macro crm_known_vars() %}
     {{ return([
         'raw_orders', 'raw_members', 'raw_order_items', 'raw_stores', 'raw_campaigns',
-        'raw_campaign_contacts', 'raw_member_events',
+        'raw_campaign_contacts', 'raw_member_events', 'raw_points',
         'raw_orders_csv', 'raw_members_csv', 'raw_order_items_csv', 'raw_stores_csv', 'raw_campaigns_csv',
-        'raw_campaign_contacts_csv', 'raw_member_events_csv',
+        'raw_campaign_contacts_csv', 'raw_member_events_csv', 'raw_points_csv',
         'raw_freshness_warn_after_days', 'raw_freshness_error_after_days',
         'business_timezone', 'customer_key', 'customer_key_map_path',
         'as_of_date', 'stray_gap_days', 'stray_max_share', 'min_valid_date', 'max_rejected_share',

@@ -93,6 +93,10 @@
                 {'name': 'response_window_days', 'type': 'integer', 'default': '30', 'non_negative': true},
                 {'name': 'cost_per_contact', 'type': 'money', 'default': '0', 'non_negative': true},
                 {'name': 'incentive_cost_per_response', 'type': 'money', 'default': '0', 'non_negative': true},
+                {'name': 'promoted_product_id', 'type': 'text'},
+                {'name': 'promoted_category', 'type': 'text', 'normalise': 'lower'},
+                {'name': 'program_id', 'type': 'text', 'normalise': 'lower'},
+                {'name': 'margin_per_response', 'type': 'money', 'non_negative': true},
             ],
         },
         'campaign_contacts': {
@@ -116,6 +120,17 @@
                  'accepted': ['visit', 'search', 'favorite', 'cart', 'inquiry']},
                 {'name': 'occurred_at', 'type': 'timestamp', 'required': true, 'fact_time': true},
                 {'name': 'product_id', 'type': 'text'},
+            ],
+        },
+        'points': {
+            'key': ['member_id', 'occurred_at', 'reason', 'points_delta', 'expires_at'],
+            'version_column': none,
+            'columns': [
+                {'name': 'member_id', 'type': 'text', 'required': true, 'member_key': true},
+                {'name': 'points_delta', 'type': 'integer', 'required': true},
+                {'name': 'reason', 'type': 'text', 'normalise': 'lower'},
+                {'name': 'occurred_at', 'type': 'timestamp', 'required': true, 'fact_time': true},
+                {'name': 'expires_at', 'type': 'timestamp'},
             ],
         },
     } %}

@@ -7,13 +7,12 @@
 
 with
 
-purchases as {{ crm_cte_not_materialized() }} (
-    {#- Read twice (channels, categories): inlined, not buffered, on DuckDB. #}
+purchases as (
     select * from {{ ref('int_purchases_filtered') }}
 ),
 
-order_items as (
-    select * from {{ ref('stg_crm__order_items') }}
+purchase_items as (
+    select * from {{ ref('int_purchase_items_allocated') }}
 ),
 
 channel_totals as (
@@ -48,15 +47,13 @@ flash_sale_orders as (
 
 category_totals as (
     select
-        purchases.customer_id,
-        order_items.category,
-        sum(order_items.amount) as amount,
+        customer_id,
+        category,
+        sum(amount) as amount,
         count(*) as items
-    from purchases
-    inner join order_items
-        on purchases.order_id = order_items.order_id
-    where order_items.category is not null
-    group by purchases.customer_id, order_items.category
+    from purchase_items
+    where category is not null
+    group by customer_id, category
 ),
 
 favourite_categories as (

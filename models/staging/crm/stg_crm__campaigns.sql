@@ -15,7 +15,11 @@ final as (
         end_date,
         response_window_days,
         cost_per_contact,
-        incentive_cost_per_response
+        incentive_cost_per_response,
+        promoted_product_id,
+        promoted_category,
+        program_id,
+        margin_per_response
     from base
 )
 
