@@ -1424,9 +1424,11 @@ def line_products(rng: np.random.Generator, drafts: OrderDraft, order: np.ndarra
     promoted_line[starts[forced]] = True
     product[starts[forced]] = promo_product[forced]
 
-    own = np.flatnonzero(member >= 0)  # line positions are in time order
-    own = own[np.lexsort((own, category[own], member[own]))]
-    new_group = np.r_[True, (member[own][1:] != member[own][:-1]) | (category[own][1:] != category[own][:-1])]
+    own = np.flatnonzero(member >= 0)  # line positions are in time order; the stable sort keeps it
+    group_key = member[own] * n_categories + category[own]
+    own = own[np.argsort(group_key, kind="stable")]
+    group_key = member[own] * n_categories + category[own]
+    new_group = np.r_[True, group_key[1:] != group_key[:-1]]
     group_first = own[new_group][np.cumsum(new_group) - 1]
     rebuy = ~new_group & ~promoted_line[own] & (rng.random(own.size) < FAVOURITE_SHARE)
     product[own[rebuy]] = product[group_first[rebuy]]
@@ -1579,7 +1581,7 @@ def build_orders(ctx: SimContext, rng: np.random.Generator, occasions: Occasions
 # --------------------------------------------------------------------------- points
 
 
-POINT_REASONS = ("purchase", "redeem", "expire")
+POINT_REASONS = ("earn", "redeem", "expire")
 EARN, REDEEM, EXPIRE = range(3)
 
 
