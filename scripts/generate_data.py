@@ -203,6 +203,23 @@ STORES = (
               0.09, 0.11, 0.075, 1.00, 1.00, 1.00),
 )
 HIGH_TRAFFIC, HIGH_END, LOYAL, WEAK, NEW_STORE, ONLINE_STORE = 0, 1, 2, 3, 4, 5
+# Age of each store's members (factors on the AGE_BANDS shares): counters differ in
+# clientele, hence in product mix (the online store stands for online-only members).
+AGE_LEANS = {
+    "young": (1.6, 1.5, 1.2, 0.9, 0.7, 0.6, 0.5),
+    "neutral": (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
+    "older": (0.4, 0.6, 0.8, 1.0, 1.4, 1.6, 1.8),
+}
+# Category factors per store on top of the customers' needs (assortment and staff focus);
+# stores not listed: all 1.
+STORE_CATEGORY_FACTORS = {
+    # skincare makeup fragrance haircare bodycare accessories gift_sets
+    "S01": (0.85, 1.35, 0.80, 1.00, 0.90, 1.50, 1.00),  # high traffic: makeup and accessories
+    "S02": (1.25, 0.80, 1.80, 0.80, 1.00, 0.70, 1.30),  # high end: skincare, fragrance, gift sets
+    "S03": (1.30, 0.85, 1.10, 1.00, 1.30, 0.80, 1.00),  # members lounge: skincare and bodycare routines
+    "S06": (0.90, 1.10, 0.90, 1.40, 1.10, 1.10, 1.20),  # online: replenishment (haircare) and gifts
+}
+STORE_AGE_LEAN = ("young", "older", "older", "neutral", "neutral", "young", "neutral", "young", "neutral", "young")
 NEW_STORE_DAYS = 240
 
 
@@ -222,7 +239,7 @@ class CampaignSpec:
     recency_days: tuple[int, int] = (0, 10**6)
     occasions: tuple[int, int] = (1, 10**6)
     reach: float = 1.0  # share of eligible members contacted
-    control_share: float = 0.15  # 0 = no control group
+    control_share: float = 0.25  # 0 = no control group
     uplift: float = 0.0  # P(a treated non-responder is induced to buy); events: attendees
     attend_rate: float = 0.0  # events only
     non_attendee_uplift: float = 0.0  # events only
@@ -236,7 +253,7 @@ CAMPAIGNS = (
     CampaignSpec("Second purchase welcome email", "second_purchase", "email", 0.10, 7, 30, 0.02, 5.0,
                  "recency", (7, 60), (1, 1), uplift=0.12, program_id="new_active", margin_per_response=12.0),
     CampaignSpec("Birthday treat SMS", "birthday", "sms", 0.20, 28, 30, 0.06, 8.0, "birthday",
-                 control_share=0.10, uplift=0.08),
+                 uplift=0.08),
     CampaignSpec("VIP gala evening", "vip_event", "event", 0.30, 10, 14, 18.0, 0.0, "vip",
                  uplift=0.55, attend_rate=0.35, non_attendee_uplift=0.02),
     CampaignSpec("Sleeping customers direct mail", "reactivation", "direct_mail", 0.40, 10, 30, 0.85, 10.0,
@@ -245,13 +262,13 @@ CAMPAIGNS = (
     CampaignSpec("New collection launch newsletter", "product_launch", "email", 0.50, 3, 14, 0.01, 0.0,
                  "recency", (0, 89), control_share=0.0, uplift=0.04, promote="product:makeup", promo_take=0.25),
     CampaignSpec("Win-back SMS for lost customers", "reactivation", "sms", 0.58, 7, 30, 0.06, 12.0,
-                 "recency", (365, 10**6), control_share=0.20, uplift=0.05, program_id="lost_winback",
+                 "recency", (365, 10**6), uplift=0.05, program_id="lost_winback",
                  margin_per_response=15.0),
     CampaignSpec("Second purchase service call", "second_purchase", "call", 0.68, 14, 30, 2.50, 5.0,
-                 "recency", (7, 90), (1, 1), reach=0.6, control_share=0.20, uplift=0.15, program_id="new_silent",
+                 "recency", (7, 90), (1, 1), reach=0.6, uplift=0.15, program_id="new_silent",
                  margin_per_response=12.0),
     CampaignSpec("Birthday treat SMS", "birthday", "sms", 0.78, 28, 30, 0.06, 8.0, "birthday",
-                 control_share=0.10, uplift=0.08),
+                 uplift=0.08),
     CampaignSpec("Wake-up email for sleeping customers", "reactivation", "email", 0.87, 7, 30, 0.02, 8.0,
                  "recency", (90, 179), uplift=0.08, promote="category:skincare", promo_take=0.30,
                  program_id="returning_sleeping"),
@@ -259,10 +276,10 @@ CAMPAIGNS = (
                  uplift=0.55, attend_rate=0.35, non_attendee_uplift=0.02),
     # appended (ids C011, C012 keep the earlier ids stable); campaigns run in date order
     CampaignSpec("Haircare replenishment SMS", "repurchase", "sms", 0.63, 7, 30, 0.06, 4.0,
-                 "recency", (45, 89), (2, 10**6), control_share=0.20, uplift=0.06, promote="category:haircare",
+                 "recency", (45, 89), (2, 10**6), uplift=0.06, promote="category:haircare",
                  promo_take=0.30, program_id="returning_silent", margin_per_response=9.0),
     CampaignSpec("Pre-churn fragrance offer", "reactivation", "direct_mail", 0.74, 10, 30, 0.85, 10.0,
-                 "recency", (180, 364), (2, 10**6), reach=0.8, control_share=0.20, uplift=0.07,
+                 "recency", (180, 364), (2, 10**6), reach=0.8, uplift=0.07,
                  promote="product:fragrance", promo_take=0.30, program_id="pre_churn_winback",
                  margin_per_response=25.0),
 )
@@ -717,9 +734,14 @@ def home_store_weights(join_day: np.ndarray, calendar: Calendar) -> np.ndarray:
     return weights
 
 
-def draw_birth_dates(rng: np.random.Generator, n: int, end: date) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Birth dates (epoch days) from age bands at the end date, ~1.5% unknown, and the band drawn."""
-    band = choice(rng, [b[2] for b in AGE_BANDS], n)
+def draw_birth_dates(rng: np.random.Generator, n: int, end: date,
+                     home: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Birth dates (epoch days) from age bands at the end date, ~1.5% unknown, and the band drawn.
+
+    The bands' shares lean by home store (STORE_AGE_LEAN: a young or an older clientele).
+    """
+    lean = np.asarray([AGE_LEANS[name] for name in STORE_AGE_LEAN])[np.where(home < 0, ONLINE_STORE, home)]
+    band = draw_rows(rng, np.asarray([b[2] for b in AGE_BANDS]) * lean)
     low = np.array([b[0] for b in AGE_BANDS])[band]
     high = np.array([b[1] for b in AGE_BANDS])[band]
     age_days = (low + rng.random(n) * (high - low + 1)) * 365.25
@@ -775,7 +797,7 @@ def build_population(rng: np.random.Generator, calendar: Calendar, behaviour: Be
     rate[preexisting] *= behaviour.preexisting_rate_boost
     dropout_factor = np.array([s.dropout_factor for s in STORES])[store_index]
     dropout_factor = dropout_factor * np.where(referrer >= 0, behaviour.referred_dropout_factor, 1.0)
-    birth, birth_known, band = draw_birth_dates(rng, n, end)
+    birth, birth_known, band = draw_birth_dates(rng, n, end, home)
     age_band = np.where(birth_known, band, -1).astype(np.int8)
     birth_month = np.where(birth_known, (birth.astype("datetime64[D]").astype("datetime64[M]")
                                          .astype(np.int64) % 12 + 1), 0).astype(np.int8)
@@ -1343,7 +1365,8 @@ def line_categories(rng: np.random.Generator, drafts: OrderDraft, lines: np.ndar
     the last purchase day of each category): the first line's category is drawn from the
     member's needs, or is the promoted category; each extra line takes the partner of the
     first category (planted pairs) with PAIR_SHARE, else another draw from the needs.
-    Only purchases move the last purchase days. Guests draw from the mean taste.
+    Only purchases move the last purchase days. Guests draw from the mean taste. Every
+    need is weighted by the store's category factors.
     """
     members, calendar = ctx.members, ctx.calendar
     n_categories = len(CATEGORIES)
@@ -1353,6 +1376,7 @@ def line_categories(rng: np.random.Generator, drafts: OrderDraft, lines: np.ndar
         partner[a], partner[b] = b, a
     has_partner = partner != np.arange(n_categories)
     gift_factor = np.where(calendar.gift_season[drafts.day], GIFT_SEASON_FACTOR, GIFT_OFF_SEASON_FACTOR)
+    store_factor = np.asarray([STORE_CATEGORY_FACTORS.get(s.store_id, (1.0,) * n_categories) for s in STORES])
 
     def fill(orders: np.ndarray, need: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Draw the lines of these orders; return their positions and the order (local) of each."""
@@ -1369,7 +1393,7 @@ def line_categories(rng: np.random.Generator, drafts: OrderDraft, lines: np.ndar
 
     guests = np.flatnonzero(drafts.member < 0)
     if guests.size:
-        need = np.tile(np.asarray(CATEGORY_TASTE), (guests.size, 1))
+        need = np.asarray(CATEGORY_TASTE) * store_factor[drafts.store[guests]]
         need[:, GIFT_SETS] *= gift_factor[guests]
         fill(guests, need)
 
@@ -1387,6 +1411,7 @@ def line_categories(rng: np.random.Generator, drafts: OrderDraft, lines: np.ndar
         orders = by_rank[bounds[k]: bounds[k + 1]]
         member, day = drafts.member[orders], drafts.day[orders]
         need = category_need(members.taste[member], last_day[member], day, gift_factor[orders])
+        need *= store_factor[drafts.store[orders]]
         position, local = fill(orders, need)
         bought = drafts.kind[orders][local] == KIND_PURCHASE
         last_day[member[local][bought], category[position][bought]] = day[local][bought]
@@ -2030,6 +2055,9 @@ def product_truth(catalog: Catalog) -> dict:
         "anti_ageing_product_ids": [f"P{i + 1:04d}" for i in np.flatnonzero(catalog.anti_ageing)],
         "gift_seasons": [list(season) for season in GIFT_SEASONS],
         "gift_season_factors": [GIFT_SEASON_FACTOR, GIFT_OFF_SEASON_FACTOR],
+        "store_category_factors": {store: dict(zip(CATEGORIES, factors))
+                                   for store, factors in STORE_CATEGORY_FACTORS.items()},
+        "store_age_lean": {s.store_id: lean for s, lean in zip(STORES, STORE_AGE_LEAN)},
     }
 
 

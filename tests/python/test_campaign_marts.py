@@ -488,7 +488,8 @@ def test_campaign_without_control_group_has_no_lift(performance) -> None:
                    "lift_ci_lower", "lift_ci_upper", "is_significant", "incremental_responders",
                    "incremental_revenue", "roi", "input_output_ratio", "input_output_ratio_label"):
         assert row[column] is None, column
-    assert Decimal(str(row["cost"])) == Decimal("4.84")  # 484 contacts x 0.01, no incentive
+    contacts = next(c["audience_treatment"] for c in TRUTH["campaigns"] if c["campaign_id"] == "C005")
+    assert Decimal(str(row["cost"])) == Decimal("0.01") * contacts  # contacts x 0.01, no incentive
 
 
 def test_normal_cdf_macro_matches_scipy(tmp_path: Path) -> None:

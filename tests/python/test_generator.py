@@ -277,3 +277,19 @@ def test_points_ledger_has_content_for_every_mart(demo_points) -> None:
     assert demo_points["member_id"].isna().sum() > 0
     assert (pd.to_datetime(demo_points["occurred_at"]) >= END_OF_HISTORY).sum() > 0
     assert demo_points.duplicated().sum() > 0
+
+
+def test_counters_differ_in_clientele_age_and_product_mix(demo_lines) -> None:
+    """Members of the older-leaning counters are older than those of the young-leaning ones, and a
+    category a store favours has a higher share of its member lines there than everywhere else."""
+    members = reference.read_raw_csv(SEEDS_DIR / "raw_members.csv").dropna(subset=["member_id", "birth_date"])
+    age = members["birth_date"].map(lambda text: (END_OF_HISTORY.date() - dt.date.fromisoformat(text)).days / 365.25)
+    lean = members["home_store_id"].map(PRODUCTS["store_age_lean"])
+    assert age[lean == "older"].mean() > age[lean == "young"].mean() + 4
+    orders = reference.read_raw_csv(SEEDS_DIR / "raw_orders.csv").drop_duplicates("order_id")
+    lines = demo_lines.merge(orders[["order_id", "store_id"]], on="order_id")
+    for store, factors in PRODUCTS["store_category_factors"].items():
+        favoured = max(factors, key=factors.get)
+        here = (lines.loc[lines["store_id"] == store, "category"] == favoured).mean()
+        elsewhere = (lines.loc[lines["store_id"] != store, "category"] == favoured).mean()
+        assert here > 1.1 * elsewhere, (store, favoured, here, elsewhere)
