@@ -366,7 +366,11 @@ def check_row(actual: dict[str, object], expected: dict[str, object], what: str)
             if value is not None:
                 assert abs(Decimal(got.split(" : ")[1]) - Decimal(value.split(" : ")[1])) <= CENT, (what, got, value)
         elif column in ("roi", "input_output_ratio"):
-            assert close(got, value, 1e-4), (what, column, got, value)
+            # both divide the incremental revenue, which may drift by a cent (above), by the cost
+            matches = close(got, value, 1e-4)
+            if not matches and got is not None and value is not None:
+                matches = abs(float(got) - float(value)) <= float(CENT / expected["cost"]) * 1.001
+            assert matches, (what, column, got, value)
         else:
             assert close(got, value), (what, column, got, value)
 
@@ -458,9 +462,9 @@ def test_p_values_and_intervals_are_scipy_exact(performance) -> None:
 def test_known_treatment_effect_recovered(performance) -> None:
     """The simulated incremental response rate lies in the warehouse's confidence intervals.
 
-    Each campaign's 95 % interval misses the truth with probability 0.05, so over nine
-    campaigns a miss or two is expected (with the demo seed: C002 and C010, whose small
-    control groups happened to respond far below the treated members' natural rate).
+    Each campaign's 95 % interval misses the truth with probability 0.05, so over eleven
+    campaigns a miss or two is expected (with the demo seed: none since the control groups
+    are a quarter of each audience; with 10-15 % groups of 8-12 members two missed).
     Two checks that can both fail on a wrong lift or interval: every truth lies in the
     family-wise 95 % (Bonferroni) widening of the warehouse's interval, and no more
     plain 95 % intervals miss than the 99th percentile of Binomial(k, 0.05).

@@ -268,11 +268,13 @@ def test_points_ledger_has_content_for_every_mart(demo_points) -> None:
     """Open balances expiring soon after the end of history, large redemptions, and dirty lines of every kind."""
     ledger = _clean_points(demo_points)
     earned = ledger[ledger["reason"] == "earn"]
-    soon = earned[(earned["expires"] >= END_OF_HISTORY) & (earned["expires"] < END_OF_HISTORY + dt.timedelta(days=30))]
+    in_30_days = END_OF_HISTORY + dt.timedelta(days=30)
+    soon = earned[(earned["expires"] >= END_OF_HISTORY) & (earned["expires"] < in_30_days)]
     assert soon["member_id"].nunique() > 100
     assert (ledger.loc[ledger["reason"] == "redeem", "delta"] <= -1000).sum() >= 10
     assert set(ledger["reason"]) == {"earn", "redeem", "expire"}
-    unparseable = demo_points["points_delta"].notna() & pd.to_numeric(demo_points["points_delta"], errors="coerce").isna()
+    delta = pd.to_numeric(demo_points["points_delta"], errors="coerce")
+    unparseable = demo_points["points_delta"].notna() & delta.isna()
     assert unparseable.sum() > 0
     assert demo_points["member_id"].isna().sum() > 0
     assert (pd.to_datetime(demo_points["occurred_at"]) >= END_OF_HISTORY).sum() > 0
