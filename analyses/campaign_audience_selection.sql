@@ -4,10 +4,11 @@
     channel (default email), and not in any campaign (treatment or control) in the
     last launch_cooldown_days (default 30) days - a member held out by a running
     campaign must stay untouched or that campaign's control group is spoiled.
-    The treatment / control split is reproducible: a member is in control when the
-    first 4 hex digits of md5(member_id || '|' || launch_campaign_seed) fall below
-    launch_control_share (default 0.15) x 16^4, so the same seed always gives the
-    same groups and a member's group does not depend on who else is selected.
+    The treatment / control split is reproducible (macro crm_holdout_group): a member
+    is in control when the first 4 hex digits of md5(member_id || '|' ||
+    launch_campaign_seed) fall below launch_control_share (default 0.15) x 16^4, so the
+    same seed always gives the same groups and a member's group does not depend on who
+    else is selected.
     Compile with e.g.
       dbt compile --select campaign_audience_selection
         --vars '{launch_category: makeup, launch_campaign_seed: C011}'
@@ -21,7 +22,6 @@
 {%- if channel not in ('sms', 'email') -%}
     {{ exceptions.raise_compiler_error("var launch_channel must be sms or email, got " ~ channel) }}
 {%- endif -%}
-{%- set control_threshold = '%04x' | format((control_share * 65536) | int) -%}
 
 with
 
@@ -73,7 +73,7 @@ audience as (
         customers.last_purchase_date,
         category_buyers.category_orders,
         category_buyers.last_category_purchase_date,
-        {{ dbt.hash(dbt.concat(['customers.customer_id', "'|'", "'" ~ campaign_seed ~ "'"])) }} as assignment_hash
+        {{ crm_holdout_group('customers.customer_id', campaign_seed, control_share) | indent(8) }} as group_name
     from customers
     inner join category_buyers
         on customers.customer_id = category_buyers.customer_id
@@ -89,10 +89,7 @@ audience as (
 final as (
     select
         customer_id,
-        case
-            when substr(assignment_hash, 1, 4) < '{{ control_threshold }}' then 'control'
-            else 'treatment'
-        end as group_name,
+        group_name,
         '{{ campaign_seed }}' as campaign_seed,
         '{{ category }}' as launch_category,
         '{{ channel }}' as channel,

@@ -28,11 +28,19 @@
         'campaign_before_after_window_days', 'contact_sms_unit_cost', 'contact_email_unit_cost',
         'contact_yearly_cap', 'contact_pressure_window_days', 'contact_high_value_tiers',
         'trigger_unpaid_order_days', 'trigger_full_month_days', 'trigger_birthday_days', 'trigger_intent_days',
+        'trigger_repurchase_prompt_days', 'trigger_holiday_days', 'program_lost_stage_budget_days',
+        'points_expiring_days', 'points_large_redemption_threshold',
+        'vip_shift_window_days', 'vip_shift_interval_tolerance', 'vip_shift_spend_bands',
+        'break_even_margin_per_response',
         'clv_model', 'clv_time_unit', 'clv_annual_discount_rate', 'clv_calibration_end', 'clv_flag_high_p_alive',
         'clv_flag_low_p_alive', 'clv_flag_top_share', 'clv_flag_low_monetary_share',
         'fiscal_year_start_month', 'store_archetype_new_store_months', 'store_archetype_high_percentile',
         'store_archetype_low_percentile', 'store_archetype_high_end_percentile', 'store_archetype_falling_change',
+        'store_mix_clusters', 'store_mix_cluster_seed',
         'target_sheet_year', 'target_sheet_store_id',
+        'category_interval_multiplier', 'category_interval_min_gaps', 'category_interval_default_days',
+        'category_heavy_user_share', 'association_min_pair_occasions', 'association_min_support',
+        'next_category_min_lift',
     ]) }}
 {% endmacro %}
 

@@ -92,7 +92,8 @@ class Demo:
     contacts: list[dict[str, object]]  # contact_date <= as_of
     members: dict[str, dict[str, object]]
     events: pd.DataFrame
-    purchases: dict[str, list[tuple[dt.datetime, dt.date, Decimal]]]  # customer -> (time, date, net)
+    purchases: dict[str, list[tuple[dt.datetime, dt.date, Decimal, str]]]  # customer -> (time, date, net, order)
+    lines: dict[str, list[tuple[str | None, str | None, Decimal]]]  # order -> (product, category, allocated net)
 
     def occasions_between(self, customer: str, first: dt.date, last: dt.date) -> list[tuple[dt.date, int, Decimal]]:
         rows = self.history.get(customer, [])
@@ -107,26 +108,69 @@ class Demo:
         return earlier[-1][0] if earlier else None
 
 
-@pytest.fixture(scope="module")
-def demo() -> Demo:
+def campaign_focus(row: dict[str, object]) -> tuple[str, str] | None:
+    """The response rule of a campaign (issue 24): ('product', id) when it names a promoted
+    product (the product wins over a category), ('category', name) when it names only a
+    promoted category (lowercased), None (any purchase responds) otherwise."""
+    product = row.get("promoted_product_id")
+    category = row.get("promoted_category")
+    if product:
+        return "product", product
+    if category:
+        return "category", category.lower()
+    return None
+
+
+def purchase_lines(bought: pd.DataFrame) -> dict[str, list[tuple[str | None, str | None, Decimal]]]:
+    """The order lines of the purchases, each with the order's net amount shared pro rata to
+    the line amounts (evenly when they are all 0), rounded half up to the cent."""
+    raw = reference.read_raw_csv(SEEDS_DIR / "raw_order_items.csv").drop_duplicates()
+    nets = dict(zip(bought["order_id"], bought["net_amount"]))
+    by_order: dict[str, list[tuple[str | None, str | None, Decimal]]] = defaultdict(list)
+    for row in raw.to_dict("records"):
+        if row["order_id"] in nets:
+            by_order[row["order_id"]].append(
+                (row["product_id"], (row["category"] or "").lower() or None, Decimal(row["amount"])))
+    lines = {}
+    for order, items in by_order.items():
+        total = sum(amount for _, _, amount in items)
+        net = Decimal(nets[order])
+        lines[order] = [
+            (product, category,
+             (net * amount / total if total > 0 else net / len(items)).quantize(CENT, rounding=ROUND_HALF_UP))
+            for product, category, amount in items
+        ]
+    return lines
+
+
+def promoted_amount(demo: Demo, focus: tuple[str, str], order_id: str) -> Decimal | None:
+    """Net amount of the order's lines matching the focus; None when none matches."""
+    level, value = focus
+    matching = [net for product, category, net in demo.lines.get(order_id, [])
+                if (product if level == "product" else category) == value]
+    return sum(matching, Decimal("0.00")) if matching else None
+
+
+def load_demo(campaigns_csv: Path = SEEDS_DIR / "raw_campaigns.csv") -> Demo:
     kept = reference.clean_orders(reference.read_raw_csv(SEEDS_DIR / "raw_orders.csv"))
     bought, as_of = reference.purchases(kept)
     history: dict[str, list[tuple[dt.date, int, Decimal]]] = defaultdict(list)
     for row in reference.occasions(bought).itertuples(index=False):
         history[row.customer_id].append((row.purchase_date, int(row.orders_count), Decimal(row.net_amount)))
-    purchases: dict[str, list[tuple[dt.datetime, dt.date, Decimal]]] = defaultdict(list)
+    purchases: dict[str, list[tuple[dt.datetime, dt.date, Decimal, str]]] = defaultdict(list)
     for row in bought.itertuples(index=False):
         purchase_time = row.paid_at if row.paid_at is not None else row.ordered_at
-        purchases[row.customer_id].append((purchase_time, row.purchase_date, Decimal(row.net_amount)))
+        purchases[row.customer_id].append((purchase_time, row.purchase_date, Decimal(row.net_amount), row.order_id))
 
     campaigns = {}
-    for row in reference.read_raw_csv(SEEDS_DIR / "raw_campaigns.csv").to_dict("records"):
+    for row in reference.read_raw_csv(campaigns_csv).to_dict("records"):
         campaigns[row["campaign_id"]] = {
             "channel": (row["channel"] or "").lower() or None,
             "start_date": _date(row["start_date"]),
             "window": int(row["response_window_days"] or 30),
             "cost_per_contact": _money(row["cost_per_contact"]),
             "incentive": _money(row["incentive_cost_per_response"]),
+            "focus": campaign_focus(row),
         }
 
     contacts = []
@@ -159,7 +203,13 @@ def demo() -> Demo:
 
     events = reference.read_raw_csv(SEEDS_DIR / "raw_member_events.csv")
     events["occurred_at"] = events["occurred_at"].map(_timestamp)
-    return Demo(as_of, kept, dict(history), campaigns, contacts, members, events, dict(purchases))
+    return Demo(as_of, kept, dict(history), campaigns, contacts, members, events, dict(purchases),
+                purchase_lines(bought))
+
+
+@pytest.fixture(scope="module")
+def demo() -> Demo:
+    return load_demo()
 
 
 def fetch(connection: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, object]]:
@@ -287,14 +337,22 @@ def rfm_snapshot(demo: Demo, day: dt.date) -> dict[str, tuple[str, str]]:
 
 def response(demo: Demo, contact: dict[str, object]) -> tuple[bool, int, Decimal]:
     """(responded, orders, revenue) of a contact: purchases made at or after contacted_at
-    (time = paid_at, else ordered_at) dated on or before contact date + window."""
-    window = demo.campaigns.get(contact["campaign_id"], {"window": 30})["window"]
-    last_day = contact["contact_date"] + dt.timedelta(days=window)
-    rows = [
+    (time = paid_at, else ordered_at) dated on or before contact date + window; for a
+    campaign with a product focus only the purchases holding the promoted product /
+    category (issue 24)."""
+    rows = response_purchases(demo, contact)
+    return bool(rows), len(rows), sum((row[2] for row in rows), Decimal("0"))
+
+
+def response_purchases(demo: Demo, contact: dict[str, object]) -> list[tuple[dt.datetime, dt.date, Decimal, str]]:
+    """The purchases that count as the contact's responses (see response)."""
+    campaign = demo.campaigns.get(contact["campaign_id"], {"window": 30, "focus": None})
+    last_day = contact["contact_date"] + dt.timedelta(days=campaign["window"])
+    return [
         row for row in demo.purchases.get(contact["member_id"], [])
         if row[0] >= contact["contacted_at"] and row[1] <= last_day
+        and (campaign["focus"] is None or promoted_amount(demo, campaign["focus"], row[3]) is not None)
     ]
-    return bool(rows), len(rows), sum((row[2] for row in rows), Decimal("0"))
 
 
 @dataclass
@@ -794,7 +852,9 @@ def test_crm_triggers_recomputed(demo: Demo, universe: dict[str, Member], wareho
         if not before or before[-1][0] < latest:
             expected[(member_id, "intent_without_purchase")] = latest
 
-    rows = fetch(warehouse, "select * from marts.crm_triggers")
+    # repurchase_prompt, holiday_care and points_expiring: tests/python/test_crm_programs.py, test_points.py
+    rows = fetch(warehouse, "select * from marts.crm_triggers where trigger_type not in "
+                            "('repurchase_prompt', 'holiday_care', 'points_expiring')")
     actual = {(r["customer_id"], r["trigger_type"]): r for r in rows}
     assert set(actual) == set(expected)
     for key, event_date in expected.items():

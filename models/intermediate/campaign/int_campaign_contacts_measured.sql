@@ -7,6 +7,11 @@
     after as_of_date is incomplete (flagged). Contacts of a campaign missing from
     the campaigns input use the contract defaults (30-day window, no cost;
     int_campaigns_unioned).
+    A campaign with a product focus (int_campaigns_unioned.focus_level) counts only
+    the purchases holding its promoted product / category
+    (int_campaign_promoted_orders_matched); promoted_revenue is the promoted lines'
+    net amount in those purchases (null for a campaign without a focus, whose
+    rule is unchanged: every purchase in the window responds).
     A table: five models read it, and it joins contacts to every purchase. -#}
 {{ config(materialized='table') }}
 
@@ -28,6 +33,10 @@ purchases as (
     select * from {{ ref('int_purchases_filtered') }}
 ),
 
+promoted_orders as (
+    select * from {{ ref('int_campaign_promoted_orders_matched') }}
+),
+
 contacts_dated as (
     select
         contacts.campaign_id,
@@ -36,6 +45,7 @@ contacts_dated as (
         contacts.contacted_at,
         contacts.attended,
         campaigns.channel,
+        campaigns.focus_level,
         cast(contacts.contacted_at as date) as contact_date,
         campaigns.cost_per_contact,
         campaigns.incentive_cost_per_response,
@@ -59,7 +69,8 @@ responses as (
         contacts_windowed.member_id,
         count(*) as response_orders,
         sum(purchases.net_amount) as response_revenue,
-        min(purchases.purchase_date) as first_response_date
+        min(purchases.purchase_date) as first_response_date,
+        sum(promoted_orders.promoted_net_amount) as promoted_revenue
     from contacts_windowed
     inner join purchases
         on
@@ -67,6 +78,11 @@ responses as (
             and contacts_windowed.contact_date <= purchases.purchase_date
             and contacts_windowed.contacted_at <= coalesce(purchases.paid_at, purchases.ordered_at)
             and contacts_windowed.window_end_date >= purchases.purchase_date
+    left join promoted_orders
+        on
+            contacts_windowed.campaign_id = promoted_orders.campaign_id
+            and purchases.order_id = promoted_orders.order_id
+    where contacts_windowed.focus_level is null or promoted_orders.order_id is not null
     group by contacts_windowed.campaign_id, contacts_windowed.member_id
 ),
 
@@ -76,6 +92,7 @@ final as (
         contacts_windowed.member_id,
         contacts_windowed.group_name,
         contacts_windowed.channel,
+        contacts_windowed.focus_level,
         contacts_windowed.contacted_at,
         contacts_windowed.contact_date,
         contacts_windowed.attended,
@@ -87,7 +104,11 @@ final as (
         contacts_windowed.window_end_date <= {{ crm_as_of_date() }} as is_window_complete,
         responses.member_id is not null as is_responder,
         cast(coalesce(responses.response_orders, 0) as {{ dbt.type_bigint() }}) as response_orders,
-        cast(coalesce(responses.response_revenue, 0) as decimal(18, 2)) as response_revenue
+        cast(coalesce(responses.response_revenue, 0) as decimal(18, 2)) as response_revenue,
+        case
+            when contacts_windowed.focus_level is not null
+                then cast(coalesce(responses.promoted_revenue, 0) as decimal(18, 2))
+        end as promoted_revenue
     from contacts_windowed
     left join responses
         on

@@ -1,7 +1,11 @@
 {#- Every campaign of the build, with the contract's defaults: the campaigns input,
     plus the campaign_ids that appear only in contacts made on or before as_of_date
     (is_in_campaigns_input false, the descriptive columns null). A missing response
-    window is 30 days, a missing cost 0. One row per campaign_id. -#}
+    window is 30 days, a missing cost 0. focus_level says which response rule the
+    campaign's contacts are measured by: 'product' when it names a
+    promoted_product_id (the product wins when both are given), 'category' when it
+    names only a promoted_category, null (any purchase responds) otherwise.
+    One row per campaign_id. -#}
 
 with
 
@@ -38,6 +42,8 @@ unioned as (
         response_window_days,
         cost_per_contact,
         incentive_cost_per_response,
+        promoted_product_id,
+        promoted_category,
         true as is_in_campaigns_input
     from campaigns
     union all
@@ -51,6 +57,8 @@ unioned as (
         cast(null as {{ dbt.type_int() }}) as response_window_days,
         cast(null as decimal(18, 2)) as cost_per_contact,
         cast(null as decimal(18, 2)) as incentive_cost_per_response,
+        cast(null as {{ dbt.type_string() }}) as promoted_product_id,
+        cast(null as {{ dbt.type_string() }}) as promoted_category,
         false as is_in_campaigns_input
     from contact_only_campaigns
 ),
@@ -64,9 +72,15 @@ final as (
         start_date,
         end_date,
         is_in_campaigns_input,
+        promoted_product_id,
+        promoted_category,
         cast(coalesce(cost_per_contact, 0) as decimal(18, 2)) as cost_per_contact,
         cast(coalesce(incentive_cost_per_response, 0) as decimal(18, 2)) as incentive_cost_per_response,
-        coalesce(response_window_days, 30) as response_window_days
+        coalesce(response_window_days, 30) as response_window_days,
+        case
+            when promoted_product_id is not null then 'product'
+            when promoted_category is not null then 'category'
+        end as focus_level
     from unioned
 )
 

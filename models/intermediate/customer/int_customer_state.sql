@@ -155,12 +155,7 @@ rfm as (
         ]) }} as rfm_cell,
         cell_segments.rfm_segment,
         cycled.monetary_cume_dist,
-        case
-            when cycled.monetary_cume_dist <= cast({{ var('value_tier_top_share') }} as double) then 'top'
-            when cycled.monetary_cume_dist <= cast({{ var('value_tier_high_share') }} as double) then 'high'
-            when cycled.monetary_cume_dist <= cast({{ var('value_tier_middle_share') }} as double) then 'middle'
-            else 'low'
-        end as value_tier,
+        {{ crm_value_tier('cycled.monetary_cume_dist') | indent(8) }} as value_tier,
         cycled.purchase_cycle_days,
         cycled.avg_purchase_interval_days,
         cast(cycled.recency_days as double) / cycled.purchase_cycle_days as overdue_ratio

@@ -53,13 +53,7 @@ member_spend as (
 ),
 
 tier_ladder as (
-    select
-        tier,
-        min_spend,
-        discount,
-        lead(tier) over (order by min_spend, tier) as next_tier,
-        lead(min_spend) over (order by min_spend, tier) as next_tier_min_spend
-    from tiers
+    {{ crm_member_tier_ladder('tiers') | indent(4) }}
 ),
 
 final as (
@@ -82,12 +76,7 @@ final as (
         coalesce(member_spend.spend_after_lookahead < tier_ladder.min_spend, false) as is_downgrade_risk
     from member_spend
     left join tier_ladder
-        on
-            member_spend.tier_spend >= tier_ladder.min_spend
-            and (
-                tier_ladder.next_tier_min_spend is null
-                or member_spend.tier_spend < tier_ladder.next_tier_min_spend
-            )
+        on {{ crm_member_tier_matches('member_spend.tier_spend', 'tier_ladder') | indent(8) }}
 )
 
 select * from final

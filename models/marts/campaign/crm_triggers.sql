@@ -13,16 +13,26 @@
                                day of the latest one
       overdue_high_value       high-value customers (contact_high_value_tiers) whose
                                purchase cycle is overdue or alert
+      repurchase_prompt        customers whose last purchase was exactly N days ago,
+                               N in trigger_repurchase_prompt_days (45, 90, 140)
+      holiday_care             customers, when a holiday of seed holidays falls within
+                               trigger_holiday_days days (as_of_date included; the
+                               nearest holiday)
+      points_expiring          members with points expiring within
+                               points_expiring_days days (int_points_customers_summarized)
     Each row carries the trigger's suggested action, the member's contact policy
     (objective and activities of the member's lifecycle segment) and whether the
     member can be reached (an opt-in); preferred_channel is sms when opted in,
-    else email. unpaid_order and intent_without_purchase come from raw activity
+    else email; policy_channel is the channel the segment's contact policy uses
+    (sms when it sends SMS and the member opted in, else email likewise). unpaid_order and intent_without_purchase come from raw activity
     (int_member_signals_detected), the others from the customer state
     (int_customer_state). -#}
 {%- set full_month_days = var('trigger_full_month_days', 30) | int -%}
 {%- set birthday_days = var('trigger_birthday_days', 30) | int -%}
 {%- set high_value_tiers = var('contact_high_value_tiers', ['top', 'high']) -%}
 {%- set high_value_list = "'" ~ (high_value_tiers | join("', '")) ~ "'" -%}
+{%- set prompt_days = var('trigger_repurchase_prompt_days') | map('int') | list -%}
+{%- set holiday_days = var('trigger_holiday_days') | int -%}
 
 with
 
@@ -40,6 +50,14 @@ member_signals as (
 
 policy as (
     select * from {{ ref('contact_policy') }}
+),
+
+holidays as (
+    select * from {{ ref('holidays') }}
+),
+
+points as (
+    select * from {{ ref('int_points_customers_summarized') }}
 ),
 
 trigger_actions as (
@@ -70,6 +88,18 @@ trigger_actions as (
     select
         'overdue_high_value' as trigger_type,
         'personal repurchase call or message from the home counter' as suggested_action
+    union all
+    select
+        'repurchase_prompt' as trigger_type,
+        'repurchase reminder with the offer of the customer''s lifecycle segment' as suggested_action
+    union all
+    select
+        'holiday_care' as trigger_type,
+        'holiday greeting and care message, no hard sell' as suggested_action
+    union all
+    select
+        'points_expiring' as trigger_type,
+        'remind the member to use the points before they expire' as suggested_action
 ),
 
 full_month_gifts as (
@@ -137,6 +167,65 @@ overdue_high_values as (
         and purchase_cycle_status in ('overdue', 'alert')
 ),
 
+repurchase_prompts as (
+    select
+        customer_id,
+        'repurchase_prompt' as trigger_type,
+        last_purchase_date as event_date,
+        cast(null as decimal(18, 2)) as trigger_amount,
+        {{ dbt.concat([
+            "'day '",
+            dbt.cast('recency_days', dbt.type_string()),
+            "' since the last purchase'",
+        ]) }} as trigger_detail
+    from customer_state
+    where
+        is_customer
+        and recency_days in ({{ prompt_days | join(', ') }})
+),
+
+next_holiday as (
+    select min(holiday_date) as holiday_date
+    from holidays
+    where
+        holiday_date >= {{ crm_as_of_date() }}
+        and holiday_date < {{ crm_customer_add_days(holiday_days, crm_as_of_date()) }}
+),
+
+holiday_cares as (
+    select
+        customer_state.customer_id,
+        'holiday_care' as trigger_type,
+        holidays.holiday_date as event_date,
+        cast(null as decimal(18, 2)) as trigger_amount,
+        {{ dbt.concat([
+            'holidays.holiday_name',
+            "' in '",
+            dbt.cast(dbt.datediff(crm_as_of_date(), 'holidays.holiday_date', 'day'), dbt.type_string()),
+            "' day(s)'",
+        ]) }} as trigger_detail
+    from customer_state
+    cross join next_holiday
+    inner join holidays
+        on next_holiday.holiday_date = holidays.holiday_date
+    where customer_state.is_customer
+),
+
+points_expirings as (
+    select
+        customer_id,
+        'points_expiring' as trigger_type,
+        next_expiry_date as event_date,
+        cast(expiring_points as decimal(18, 2)) as trigger_amount,
+        {{ dbt.concat([
+            dbt.cast('expiring_points', dbt.type_string()),
+            "' points expire by '",
+            dbt.cast(crm_customer_add_days(var('points_expiring_days') | int, crm_as_of_date()), dbt.type_string()),
+        ]) }} as trigger_detail
+    from points
+    where expiring_points > 0
+),
+
 triggers as (
     select * from member_signals
     union all
@@ -149,6 +238,12 @@ triggers as (
     select * from downgrade_risks
     union all
     select * from overdue_high_values
+    union all
+    select * from repurchase_prompts
+    union all
+    select * from holiday_cares
+    union all
+    select * from points_expirings
 ),
 
 final as (
@@ -173,6 +268,10 @@ final as (
             when customer_state.sms_opt_in then 'sms'
             when customer_state.email_opt_in then 'email'
         end as preferred_channel,
+        case
+            when policy.sms_per_month > 0 and customer_state.sms_opt_in then 'sms'
+            when policy.emails_per_month > 0 and customer_state.email_opt_in then 'email'
+        end as policy_channel,
         {{ crm_as_of_date() }} as as_of_date
     from triggers
     inner join trigger_actions

@@ -8,7 +8,11 @@
     previous year), traffic_led (buyers percentile >= var store_archetype_high_percentile and
     AOV percentile <= the low percentile), high_end_led (AOV percentile >= var
     store_archetype_high_end_percentile), loyalty_led (managed-buyer share and
-    repurchase rate percentiles both >= the high percentile), else balanced. #}
+    repurchase rate percentiles both >= the high percentile), else balanced.
+    Beside the archetype, the store-year's product and age mix (int_store_year_mixes):
+    its top category by spend share and top age band by buyer share, and its counter
+    type from the k-means clustering (int_store_mix_clusters, DuckDB only: null on
+    targets without Python models). #}
 
 {%- set new_store_months = var('store_archetype_new_store_months') | int %}
 {%- set high = var('store_archetype_high_percentile') | float %}
@@ -16,6 +20,7 @@
 {%- set high_end = var('store_archetype_high_end_percentile') | float %}
 {%- set falling = var('store_archetype_falling_change') | float %}
 {%- set percentile_columns = ['revenue', 'buyers', 'aov', 'managed_buyer_share', 'repurchase_rate'] %}
+{%- set with_clusters = crm_store_mix_clusters_are_supported() %}
 
 with
 
@@ -34,6 +39,20 @@ stores as (
 store_occasions as (
     select * from {{ ref('int_store_occasions_grouped') }}
 ),
+
+store_mixes as (
+    select * from {{ ref('int_store_year_mixes') }}
+),
+
+age_bands as (
+    select * from {{ ref('age_bands') }}
+),
+{%- if with_clusters %}
+
+mix_clusters as (
+    select * from {{ ref('int_store_mix_clusters') }}
+),
+{%- endif %}
 
 store_days as (
     select
@@ -172,6 +191,59 @@ ruled as (
     from ranked
 ),
 
+top_mixes as (
+    select
+        store_mixes.store_id,
+        store_mixes.fiscal_year,
+        store_mixes.mix_dimension,
+        store_mixes.mix_value,
+        store_mixes.mix_share,
+        row_number() over (
+            partition by store_mixes.store_id, store_mixes.fiscal_year, store_mixes.mix_dimension
+            order by store_mixes.mix_share desc, age_bands.sort_order asc, store_mixes.mix_value asc
+        ) as mix_rank
+    from store_mixes
+    left join age_bands
+        on
+            store_mixes.mix_dimension = 'age_band'
+            and store_mixes.mix_value = age_bands.age_band
+),
+
+mixed as (
+    select
+        ruled.*,
+        top_categories.mix_value as top_category,
+        top_categories.mix_share as top_category_share,
+        top_age_bands.mix_value as top_age_band,
+        top_age_bands.mix_share as top_age_band_share,
+        {%- if with_clusters %}
+        mix_clusters.mix_cluster,
+        mix_clusters.mix_cluster_label
+        {%- else %}
+        cast(null as {{ dbt.type_int() }}) as mix_cluster,
+        cast(null as {{ dbt.type_string() }}) as mix_cluster_label
+        {%- endif %}
+    from ruled
+    left join top_mixes as top_categories
+        on
+            ruled.store_id = top_categories.store_id
+            and ruled.fiscal_year = top_categories.fiscal_year
+            and top_categories.mix_dimension = 'category'
+            and top_categories.mix_rank = 1
+    left join top_mixes as top_age_bands
+        on
+            ruled.store_id = top_age_bands.store_id
+            and ruled.fiscal_year = top_age_bands.fiscal_year
+            and top_age_bands.mix_dimension = 'age_band'
+            and top_age_bands.mix_rank = 1
+    {%- if with_clusters %}
+    left join mix_clusters
+        on
+            ruled.store_id = mix_clusters.store_id
+            and ruled.fiscal_year = mix_clusters.fiscal_year
+    {%- endif %}
+),
+
 final as (
     select
         store_id,
@@ -209,8 +281,14 @@ final as (
             when is_loyalty_led then 'loyalty_led'
             else 'balanced'
         end as store_archetype,
-        {{ crm_as_of_date() }} as as_of_date
-    from ruled
+        {{ crm_as_of_date() }} as as_of_date,
+        top_category,
+        top_category_share,
+        top_age_band,
+        top_age_band_share,
+        cast(mix_cluster as {{ dbt.type_int() }}) as mix_cluster,
+        cast(mix_cluster_label as {{ dbt.type_string() }}) as mix_cluster_label
+    from mixed
 )
 
 select * from final
