@@ -2,8 +2,9 @@
 """Generate deterministic, realistic raw CRM retail data for the warehouse.
 
 Writes one file per raw input (``raw_orders``, ``raw_members``, ``raw_order_items``,
-``raw_stores``, ``raw_campaigns``, ``raw_campaign_contacts``, ``raw_member_events``)
-as CSV or Parquet, plus ``generator_truth.json`` with the simulated campaign effects.
+``raw_stores``, ``raw_campaigns``, ``raw_campaign_contacts``, ``raw_member_events``,
+``raw_points``) as CSV or Parquet, plus ``generator_truth.json`` with the simulated
+campaign effects and the planted product, promotion and points rules.
 
 The purchase process is a buy-till-you-die model simulated per member, fully
 vectorised across members:
@@ -20,6 +21,15 @@ vectorised across members:
   campaigns induce purchases in their treatment groups with a known probability;
 * the rate scale is calibrated on a pilot sample so the order count lands near
   ``--orders``.
+
+What each order holds follows the customer: every member has a taste per category
+(skewed by age: makeup younger, skincare and the anti-ageing line 35+), and a category
+is wanted again around its typical repurchase interval (haircare ~45 days ... fragrance
+~180); skincare + bodycare and makeup + accessories are often bought together, gift sets
+in the gift seasons, and customers often rebuy their first product of a category.
+Campaigns may promote a product or a category: the purchases they induce hold it, and
+some treated members add it to a purchase they made anyway. A points ledger (earned on
+purchases, redeemed, expired first in, first out) follows the member purchases.
 
 Members are processed in chunks (``--chunk-orders``) that are appended to the
 output files, so memory stays flat at any scale. Everything derives from
@@ -70,6 +80,38 @@ CATEGORIES = ("skincare", "makeup", "fragrance", "haircare", "bodycare", "access
 CATEGORY_SHARE = (0.30, 0.25, 0.12, 0.12, 0.10, 0.06, 0.05)
 CATEGORY_MEDIAN_PRICE = (32.0, 24.0, 68.0, 18.0, 15.0, 12.0, 55.0)
 N_PRODUCTS = 300
+SKINCARE, MAKEUP, FRAGRANCE, HAIRCARE, BODYCARE, ACCESSORIES, GIFT_SETS = range(7)
+# Typical repurchase interval per category (days): a customer who bought a category is
+# drawn back to it around this gap after the last purchase (accessories and gift sets
+# are occasional; gift sets sell in the gift seasons).
+CATEGORY_CYCLE_DAYS = (60.0, 90.0, 180.0, 45.0, 75.0, 240.0, 365.0)
+CATEGORY_TASTE = (0.30, 0.24, 0.10, 0.16, 0.10, 0.05, 0.05)  # mean weight of each category in a taste
+CATEGORY_TRIAL = 0.35  # need of a category never bought, relative to one exactly due
+CATEGORY_DUE_FLOOR = 0.003  # need of a category bought the same day
+CATEGORY_DUE_POWER = 6.0  # steepness of the need around the cycle: x^p / (1 + x^p), x = gap / cycle
+# Categories bought together: an extra line of an order takes the partner of the order's
+# first category with PAIR_SHARE (else another draw from the customer's needs).
+CATEGORY_PAIRS = ((SKINCARE, BODYCARE), (MAKEUP, ACCESSORIES))
+PAIR_SHARE = 0.5
+FAVOURITE_SHARE = 0.6  # later lines of a category that rebuy the customer's first product in it
+# Category weight by age band (rows follow AGE_BANDS; members without a birth date: all 1).
+CATEGORY_AGE_FACTORS = (
+    # skincare makeup fragrance haircare bodycare accessories gift_sets
+    (0.55, 1.70, 0.50, 1.00, 0.80, 1.50, 1.00),  # 14-17
+    (0.75, 1.50, 0.80, 1.00, 0.90, 1.30, 1.00),  # 18-24
+    (0.90, 1.20, 1.00, 1.00, 1.00, 1.10, 1.00),  # 25-29
+    (1.05, 1.00, 1.15, 1.00, 1.00, 1.00, 1.00),  # 30-34
+    (1.30, 0.75, 1.20, 1.00, 1.10, 0.80, 1.00),  # 35-39
+    (1.45, 0.60, 1.20, 1.00, 1.20, 0.70, 1.00),  # 40-49
+    (1.55, 0.50, 1.10, 1.00, 1.25, 0.60, 1.00),  # 50-70
+)
+ANTI_AGEING_SHARE = 0.35  # of skincare products: the anti-ageing line
+ANTI_AGEING_MIN_BAND = 4  # AGE_BANDS index from which members favour it (35+)
+ANTI_AGEING_FACTOR = (0.25, 3.0)  # popularity factor of the line for younger / 35+ members
+# Gift seasons (month, first day, last day): gift sets sell GIFT_SEASON_FACTOR times their
+# taste inside, GIFT_OFF_SEASON_FACTOR outside.
+GIFT_SEASONS = ((2, 1, 14), (5, 1, 12), (11, 20, 30), (12, 1, 24))
+GIFT_SEASON_FACTOR, GIFT_OFF_SEASON_FACTOR = 4.0, 0.4
 
 # Share of each hour of the day in order times, by channel.
 HOUR_WEIGHTS = (
@@ -161,6 +203,23 @@ STORES = (
               0.09, 0.11, 0.075, 1.00, 1.00, 1.00),
 )
 HIGH_TRAFFIC, HIGH_END, LOYAL, WEAK, NEW_STORE, ONLINE_STORE = 0, 1, 2, 3, 4, 5
+# Age of each store's members (factors on the AGE_BANDS shares): counters differ in
+# clientele, hence in product mix (the online store stands for online-only members).
+AGE_LEANS = {
+    "young": (1.6, 1.5, 1.2, 0.9, 0.7, 0.6, 0.5),
+    "neutral": (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
+    "older": (0.4, 0.6, 0.8, 1.0, 1.4, 1.6, 1.8),
+}
+# Category factors per store on top of the customers' needs (assortment and staff focus);
+# stores not listed: all 1.
+STORE_CATEGORY_FACTORS = {
+    # skincare makeup fragrance haircare bodycare accessories gift_sets
+    "S01": (0.85, 1.35, 0.80, 1.00, 0.90, 1.50, 1.00),  # high traffic: makeup and accessories
+    "S02": (1.25, 0.80, 1.80, 0.80, 1.00, 0.70, 1.30),  # high end: skincare, fragrance, gift sets
+    "S03": (1.30, 0.85, 1.10, 1.00, 1.30, 0.80, 1.00),  # members lounge: skincare and bodycare routines
+    "S06": (0.90, 1.10, 0.90, 1.40, 1.10, 1.10, 1.20),  # online: replenishment (haircare) and gifts
+}
+STORE_AGE_LEAN = ("young", "older", "older", "neutral", "neutral", "young", "neutral", "young", "neutral", "young")
 NEW_STORE_DAYS = 240
 
 
@@ -180,34 +239,53 @@ class CampaignSpec:
     recency_days: tuple[int, int] = (0, 10**6)
     occasions: tuple[int, int] = (1, 10**6)
     reach: float = 1.0  # share of eligible members contacted
-    control_share: float = 0.15  # 0 = no control group
+    control_share: float = 0.25  # 0 = no control group
     uplift: float = 0.0  # P(a treated non-responder is induced to buy); events: attendees
     attend_rate: float = 0.0  # events only
     non_attendee_uplift: float = 0.0  # events only
+    promote: str | None = None  # "category:<name>", or "product:<category>" = its most popular product
+    promo_take: float = 0.0  # P(a treated natural responder adds the promoted item to their purchase)
+    program_id: str | None = None  # CRM programme (issue 25)
+    margin_per_response: float | None = None
 
 
 CAMPAIGNS = (
     CampaignSpec("Second purchase welcome email", "second_purchase", "email", 0.10, 7, 30, 0.02, 5.0,
-                 "recency", (7, 60), (1, 1), uplift=0.12),
+                 "recency", (7, 60), (1, 1), uplift=0.12, program_id="new_active", margin_per_response=12.0),
     CampaignSpec("Birthday treat SMS", "birthday", "sms", 0.20, 28, 30, 0.06, 8.0, "birthday",
-                 control_share=0.10, uplift=0.08),
+                 uplift=0.08),
     CampaignSpec("VIP gala evening", "vip_event", "event", 0.30, 10, 14, 18.0, 0.0, "vip",
                  uplift=0.55, attend_rate=0.35, non_attendee_uplift=0.02),
     CampaignSpec("Sleeping customers direct mail", "reactivation", "direct_mail", 0.40, 10, 30, 0.85, 10.0,
-                 "recency", (90, 364), reach=0.7, uplift=0.07),
+                 "recency", (90, 364), reach=0.7, uplift=0.07, program_id="returning_sleeping",
+                 margin_per_response=18.0),
     CampaignSpec("New collection launch newsletter", "product_launch", "email", 0.50, 3, 14, 0.01, 0.0,
-                 "recency", (0, 89), control_share=0.0, uplift=0.04),
+                 "recency", (0, 89), control_share=0.0, uplift=0.04, promote="product:makeup", promo_take=0.25),
     CampaignSpec("Win-back SMS for lost customers", "reactivation", "sms", 0.58, 7, 30, 0.06, 12.0,
-                 "recency", (365, 10**6), control_share=0.20, uplift=0.05),
+                 "recency", (365, 10**6), uplift=0.05, program_id="lost_winback",
+                 margin_per_response=15.0),
     CampaignSpec("Second purchase service call", "second_purchase", "call", 0.68, 14, 30, 2.50, 5.0,
-                 "recency", (7, 90), (1, 1), reach=0.6, control_share=0.20, uplift=0.15),
+                 "recency", (7, 90), (1, 1), reach=0.6, uplift=0.15, program_id="new_silent",
+                 margin_per_response=12.0),
     CampaignSpec("Birthday treat SMS", "birthday", "sms", 0.78, 28, 30, 0.06, 8.0, "birthday",
-                 control_share=0.10, uplift=0.08),
+                 uplift=0.08),
     CampaignSpec("Wake-up email for sleeping customers", "reactivation", "email", 0.87, 7, 30, 0.02, 8.0,
-                 "recency", (90, 179), uplift=0.08),
+                 "recency", (90, 179), uplift=0.08, promote="category:skincare", promo_take=0.30,
+                 program_id="returning_sleeping"),
     CampaignSpec("VIP collection preview event", "vip_event", "event", 0.97, 10, 14, 18.0, 0.0, "vip",
                  uplift=0.55, attend_rate=0.35, non_attendee_uplift=0.02),
+    # appended (ids C011, C012 keep the earlier ids stable); campaigns run in date order
+    CampaignSpec("Haircare replenishment SMS", "repurchase", "sms", 0.63, 7, 30, 0.06, 4.0,
+                 "recency", (45, 89), (2, 10**6), uplift=0.06, promote="category:haircare",
+                 promo_take=0.30, program_id="returning_silent", margin_per_response=9.0),
+    CampaignSpec("Pre-churn fragrance offer", "reactivation", "direct_mail", 0.74, 10, 30, 0.85, 10.0,
+                 "recency", (180, 364), (2, 10**6), reach=0.8, uplift=0.07,
+                 promote="product:fragrance", promo_take=0.30, program_id="pre_churn_winback",
+                 margin_per_response=25.0),
 )
+# CRM programmes (issue 25: new / returning x active, silent, sleeping; pre-churn and lost win-back)
+PROGRAM_IDS = ("new_active", "new_silent", "new_sleeping", "returning_active", "returning_silent",
+               "returning_sleeping", "pre_churn_winback", "lost_winback")
 VIP_TOP_SHARE = 0.08
 CAMPAIGN_LEAD_DAYS = 60  # no campaign in the first days: there is no history to target yet
 
@@ -287,6 +365,7 @@ class Calendar:
     join_weight: np.ndarray  # relative intensity of new memberships per day
     is_flash: np.ndarray  # flash-sale days
     month: np.ndarray  # 1..12 per day
+    gift_season: np.ndarray  # days of the gift seasons
     promotions: tuple[tuple[str, str, float], ...]  # (date, name, factor)
 
     @property
@@ -318,6 +397,8 @@ class Campaign:
     spec: CampaignSpec
     start_day: int
     end_day: int  # last contact day; event campaigns: the event day
+    promoted_product: int = -1  # product index, -1 none
+    promoted_category: int = -1  # category index when the campaign promotes a category, -1 none
 
 
 @dataclass
@@ -334,6 +415,8 @@ class Population:
     birth_month: np.ndarray  # 1..12, 0 unknown
     sms_opt_in: np.ndarray
     email_opt_in: np.ndarray
+    age_band: np.ndarray  # AGE_BANDS index at the end date, -1 unknown
+    taste: np.ndarray  # members x categories: weight of each category in the member's needs
 
     def subset(self, index: np.ndarray) -> Population:
         """The members at the given positions."""
@@ -359,6 +442,7 @@ class Occasions:
     store: np.ndarray
     channel: np.ndarray
     source: np.ndarray
+    promo: np.ndarray  # campaign index whose promoted item this purchase holds, -1 none
 
     @staticmethod
     def concat(parts: Sequence[Occasions]) -> Occasions:
@@ -455,13 +539,15 @@ def dates(epoch_days: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
     return numeric_array(np.asarray(epoch_days, dtype=np.int32), pa.date32(), valid)
 
 
-def money(cents: np.ndarray) -> pa.Array:
+def money(cents: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
     """decimal128(18, 2) from integer cents."""
     cents = np.asarray(cents, dtype=np.int64)
     words = np.empty((cents.size, 2), dtype=np.int64)
     words[:, 0] = cents
     words[:, 1] = cents >> 63
-    return pa.Array.from_buffers(pa.decimal128(18, 2), cents.size, [None, pa.py_buffer(words)])
+    validity, null_count = validity_buffer(valid)
+    return pa.Array.from_buffers(pa.decimal128(18, 2), cents.size, [validity, pa.py_buffer(words)],
+                                 null_count=null_count)
 
 
 def labels(values: Sequence[str | None], index: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
@@ -529,6 +615,9 @@ def build_calendar(start: date, end: date) -> Calendar:
         promo[(promo_date - start).days] = factor
     multiplier = base * promo
     multiplier /= multiplier.mean()
+    gift_season = np.zeros(n_days, dtype=bool)
+    for season_month, first_day, last_day in GIFT_SEASONS:
+        gift_season |= (month == season_month) & (day_of_month >= first_day) & (day_of_month <= last_day)
     trend = 0.7 + 0.6 * np.arange(n_days) / n_days
     return Calendar(
         start=start,
@@ -538,6 +627,7 @@ def build_calendar(start: date, end: date) -> Calendar:
         join_weight=trend * base * promo**2,
         is_flash=promo > 1.0,
         month=month.astype(np.int8),
+        gift_season=gift_season,
         promotions=tuple((d.isoformat(), name, factor) for d, name, factor in promotions),
     )
 
@@ -564,7 +654,7 @@ def build_stores(calendar: Calendar) -> pa.Table:
     })
 
 
-def place_campaigns(calendar: Calendar) -> list[Campaign]:
+def place_campaigns(calendar: Calendar, catalog: Catalog) -> list[Campaign]:
     """Put the campaign templates on the calendar (none if the period is too short)."""
     longest = max(s.contact_days + s.window_days for s in CAMPAIGNS)
     span = calendar.n_days - CAMPAIGN_LEAD_DAYS - longest - 1
@@ -574,7 +664,14 @@ def place_campaigns(calendar: Calendar) -> list[Campaign]:
     for index, spec in enumerate(CAMPAIGNS):
         start_day = CAMPAIGN_LEAD_DAYS + round(spec.position * span)
         end_day = start_day + spec.contact_days - (0 if spec.channel == "event" else 1)
-        campaigns.append(Campaign(index, f"C{index + 1:03d}", spec, start_day, end_day))
+        product, category = -1, -1
+        if spec.promote is not None:
+            kind, name = spec.promote.split(":")
+            if kind == "product":
+                product = catalog.most_popular(CATEGORIES.index(name))
+            else:
+                category = CATEGORIES.index(name)
+        campaigns.append(Campaign(index, f"C{index + 1:03d}", spec, start_day, end_day, product, category))
     return campaigns
 
 
@@ -592,6 +689,13 @@ def build_campaigns(campaigns: Sequence[Campaign], calendar: Calendar) -> pa.Tab
         pa.array([c.spec.window_days for c in campaigns], type=pa.int32()),
         money(np.array([round(c.spec.cost_per_contact * 100) for c in campaigns], dtype=np.int64)),
         money(np.array([round(c.spec.incentive_cost * 100) for c in campaigns], dtype=np.int64)),
+        fixed_width_ids("P", np.array([c.promoted_product + 1 for c in campaigns], dtype=np.int64), 4,
+                        np.array([c.promoted_product >= 0 for c in campaigns], dtype=bool)),
+        pa.array([CATEGORIES[c.promoted_category] if c.promoted_category >= 0 else None for c in campaigns],
+                 type=pa.string()),
+        pa.array([c.spec.program_id for c in campaigns], type=pa.string()),
+        money(np.array([round((c.spec.margin_per_response or 0) * 100) for c in campaigns], dtype=np.int64),
+              np.array([c.spec.margin_per_response is not None for c in campaigns], dtype=bool)),
     ], schema=SCHEMAS["campaigns"])
 
 
@@ -602,14 +706,20 @@ class Catalog:
     category: np.ndarray
     price: np.ndarray
     popularity: np.ndarray
+    anti_ageing: np.ndarray  # skincare products of the anti-ageing line
+
+    def most_popular(self, category: int) -> int:
+        """The most popular product of a category."""
+        return int(np.argmax(np.where(self.category == category, self.popularity, -1.0)))
 
 
-def build_catalog(rng: np.random.Generator) -> Catalog:
-    """Products with prices by category and Zipf-like popularity."""
+def build_catalog(rng: np.random.Generator, line_rng: np.random.Generator) -> Catalog:
+    """Products with prices by category and Zipf-like popularity; part of skincare is the anti-ageing line."""
     category = choice(rng, CATEGORY_SHARE, N_PRODUCTS)
     price = np.asarray(CATEGORY_MEDIAN_PRICE)[category] * rng.lognormal(0.0, 0.35, N_PRODUCTS)
     popularity = 1.0 / rng.permutation(np.arange(1, N_PRODUCTS + 1)) ** 0.9
-    return Catalog(category, np.maximum(price, 3.0), popularity)
+    anti_ageing = (category == SKINCARE) & (line_rng.random(N_PRODUCTS) < ANTI_AGEING_SHARE)
+    return Catalog(category, np.maximum(price, 3.0), popularity, anti_ageing)
 
 
 # --------------------------------------------------------------------------- members
@@ -624,14 +734,19 @@ def home_store_weights(join_day: np.ndarray, calendar: Calendar) -> np.ndarray:
     return weights
 
 
-def draw_birth_dates(rng: np.random.Generator, n: int, end: date) -> tuple[np.ndarray, np.ndarray]:
-    """Birth dates (epoch days) from age bands at the end date; ~1.5% unknown."""
-    band = choice(rng, [b[2] for b in AGE_BANDS], n)
+def draw_birth_dates(rng: np.random.Generator, n: int, end: date,
+                     home: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Birth dates (epoch days) from age bands at the end date, ~1.5% unknown, and the band drawn.
+
+    The bands' shares lean by home store (STORE_AGE_LEAN: a young or an older clientele).
+    """
+    lean = np.asarray([AGE_LEANS[name] for name in STORE_AGE_LEAN])[np.where(home < 0, ONLINE_STORE, home)]
+    band = draw_rows(rng, np.asarray([b[2] for b in AGE_BANDS]) * lean)
     low = np.array([b[0] for b in AGE_BANDS])[band]
     high = np.array([b[1] for b in AGE_BANDS])[band]
     age_days = (low + rng.random(n) * (high - low + 1)) * 365.25
     birth = (end - EPOCH).days - age_days.astype(np.int64)
-    return birth, rng.random(n) >= 0.015
+    return birth, rng.random(n) >= 0.015, band
 
 
 def draw_join_days(rng: np.random.Generator, calendar: Calendar, preexisting: np.ndarray) -> np.ndarray:
@@ -651,8 +766,15 @@ def draw_referrers(rng: np.random.Generator, joined: np.ndarray, share: float = 
     return referrer
 
 
+def draw_taste(rng: np.random.Generator, age_band: np.ndarray) -> np.ndarray:
+    """Per member and category: the category's weight in the member's needs (age skew x personal taste)."""
+    factors = np.vstack([np.asarray(CATEGORY_AGE_FACTORS), np.ones(len(CATEGORIES))])  # last row: unknown age
+    taste = np.asarray(CATEGORY_TASTE) * factors[age_band] * rng.gamma(2.0, 0.5, (age_band.size, len(CATEGORIES)))
+    return taste.astype(np.float32)
+
+
 def build_population(rng: np.random.Generator, calendar: Calendar, behaviour: Behaviour,
-                     n: int, end: date) -> tuple[Population, pa.Table]:
+                     n: int, end: date, taste_rng: np.random.Generator) -> tuple[Population, pa.Table]:
     """Draw all members; return the simulation attributes and the members table."""
     preexisting = rng.random(n) < behaviour.preexisting_share
     join_day = draw_join_days(rng, calendar, preexisting)
@@ -675,7 +797,8 @@ def build_population(rng: np.random.Generator, calendar: Calendar, behaviour: Be
     rate[preexisting] *= behaviour.preexisting_rate_boost
     dropout_factor = np.array([s.dropout_factor for s in STORES])[store_index]
     dropout_factor = dropout_factor * np.where(referrer >= 0, behaviour.referred_dropout_factor, 1.0)
-    birth, birth_known = draw_birth_dates(rng, n, end)
+    birth, birth_known, band = draw_birth_dates(rng, n, end, home)
+    age_band = np.where(birth_known, band, -1).astype(np.int8)
     birth_month = np.where(birth_known, (birth.astype("datetime64[D]").astype("datetime64[M]")
                                          .astype(np.int64) % 12 + 1), 0).astype(np.int8)
     sms = rng.random(n) < behaviour.sms_opt_in_share
@@ -685,7 +808,7 @@ def build_population(rng: np.random.Generator, calendar: Calendar, behaviour: Be
         join_day=join_day, join_second=join_second, start_state=start_state, home=home,
         rate=rate, dropout_factor=dropout_factor.astype(np.float64),
         aov=rng.lognormal(-0.045, 0.30, n), birth_month=birth_month,
-        sms_opt_in=sms, email_opt_in=email,
+        sms_opt_in=sms, email_opt_in=email, age_band=age_band, taste=draw_taste(taste_rng, age_band),
     )
     table = members_table(rng, calendar, population, joined, referrer, birth, birth_known)
     return population, table
@@ -836,7 +959,7 @@ def simulate_chains(ctx: SimContext, rng: np.random.Generator, member: np.ndarra
     while member.size:
         n = member.size
         store, channel = assign_store_channel(ctx, rng, member, day)
-        parts.append(Occasions(member, day, store, channel, source))
+        parts.append(Occasions(member, day, store, channel, source, np.full(n, -1, dtype=np.int16)))
         level = level + 1
         dies = single | (rng.random(n) < dropout_probability(ctx, member, level, channel, source))
         revive_p = np.where(level == 1, behaviour.revive_after_first, behaviour.revive_after_repeat)
@@ -853,7 +976,8 @@ def simulate_chains(ctx: SimContext, rng: np.random.Generator, member: np.ndarra
         single = single[keep]
     if not parts:
         empty = np.zeros(0, dtype=np.int8)
-        return Occasions(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32), empty, empty, empty)
+        return Occasions(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32), empty, empty, empty,
+                         np.zeros(0, dtype=np.int16))
     return Occasions.concat(parts)
 
 
@@ -935,7 +1059,8 @@ class CampaignOutcome:
 
 
 COUNT_FIELDS = ("treatment", "control", "responders_treatment", "responders_control",
-                "natural_responders_treatment", "induced_responders_treatment", "attended_treatment")
+                "natural_responders_treatment", "induced_responders_treatment", "attended_treatment",
+                "promoted_buyers_treatment")
 
 
 def eligible_members(ctx: SimContext, campaign: Campaign, occasions: Occasions) -> np.ndarray:
@@ -1007,9 +1132,24 @@ def run_campaign(ctx: SimContext, rng: np.random.Generator, campaign: Campaign,
     day = induced_day[induced]
     new = simulate_chains(ctx, rng, who, calendar.op_time(day, rng.random(who.size)), level[who],
                           np.full(who.size, SOURCE_INDUCED, dtype=np.int8), single=last_day[who] > day)
+    promoted = np.zeros(size, dtype=bool)
+    if campaign.promoted_product >= 0 or campaign.promoted_category >= 0:
+        # the purchase the campaign induced holds the promoted item (the first occasion of each chain) ...
+        assert np.array_equal(new.member[: who.size], who)
+        new.promo[: who.size] = campaign.index
+        # ... and some treated members who bought anyway add it to their first purchase in the window
+        takes = treated & natural & (rng.random(size) < spec.promo_take)
+        chosen = np.zeros(n, dtype=bool)
+        chosen[audience[takes]] = True
+        candidates = np.flatnonzero(in_window & chosen[occasions.member] & (occasions.promo < 0))
+        candidates = candidates[np.lexsort((occasions.day[candidates], occasions.member[candidates]))]
+        first = candidates[np.r_[True, occasions.member[candidates[1:]] != occasions.member[candidates[:-1]]]] \
+            if candidates.size else candidates
+        occasions.promo[first] = campaign.index
+        promoted = induced | takes
     counts = np.array([treated.sum(), control.sum(), (treated & (natural | induced)).sum(),
                        (control & natural).sum(), (treated & natural).sum(), induced.sum(),
-                       attended.sum()], dtype=np.int64)
+                       attended.sum(), promoted.sum()], dtype=np.int64)
     contacts = (np.full(size, campaign.index, dtype=np.int16), audience, control, contacted, attended_flag)
     return Occasions.concat([occasions, new]), contacts, counts
 
@@ -1020,7 +1160,7 @@ def run_campaigns(ctx: SimContext, rng: np.random.Generator, campaigns: Sequence
     empty = (np.zeros(0, dtype=np.int16), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool),
              np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int8))
     parts, counts = [empty], np.zeros((len(campaigns), len(COUNT_FIELDS)), dtype=np.int64)
-    for campaign in campaigns:
+    for campaign in sorted(campaigns, key=lambda c: (c.start_day, c.index)):
         occasions, contacts, counts[campaign.index] = run_campaign(ctx, rng, campaign, occasions)
         parts.append(contacts)
     columns = [np.concatenate(column) for column in zip(*parts)]
@@ -1041,6 +1181,7 @@ class OrderDraft:
     channel: np.ndarray
     kind: np.ndarray
     aov: np.ndarray
+    promo: np.ndarray  # campaign index whose promoted item the order holds, -1 none
 
     @staticmethod
     def concat(parts: Sequence[OrderDraft]) -> OrderDraft:
@@ -1065,13 +1206,14 @@ def purchase_drafts(ctx: SimContext, rng: np.random.Generator, occasions: Occasi
     after_join = members.join_second[occasions.member] + rng.integers(120, 1800, occasions.member.size)
     second = np.where(on_join, np.minimum(after_join, SECONDS_PER_DAY - 1), second)
     return OrderDraft(occasions.member, occasions.day, second, occasions.store, occasions.channel,
-                      np.full(member.size, KIND_PURCHASE, dtype=np.int8), members.aov[member])
+                      np.full(member.size, KIND_PURCHASE, dtype=np.int8), members.aov[member], occasions.promo)
 
 
 def same_day_extras(rng: np.random.Generator, purchases: OrderDraft, share: float) -> OrderDraft:
     """A second purchase order later on the same day for a few occasions."""
     picked = np.flatnonzero(rng.random(purchases.member.size) < share)
     extra = purchases.take(picked)
+    extra.promo = np.full(picked.size, -1, dtype=np.int16)
     extra.second = np.minimum(extra.second + rng.integers(600, 6 * 3600, picked.size), SECONDS_PER_DAY - 1)
     return extra
 
@@ -1083,6 +1225,7 @@ def non_purchase_drafts(ctx: SimContext, rng: np.random.Generator, purchases: Or
     count = rng.binomial(purchases.member.size, sum(shares)) if purchases.member.size else 0
     drafts = purchases.take(rng.integers(0, max(purchases.member.size, 1), count))
     drafts.kind = (1 + choice(rng, shares, count)).astype(np.int8)
+    drafts.promo = np.full(count, -1, dtype=np.int16)
     earliest = np.maximum(members.join_day[drafts.member], 0)
     drafts.day = np.clip(drafts.day + np.round(rng.normal(0, 12, count)).astype(np.int32),
                          earliest, calendar.n_days - 1).astype(np.int32)
@@ -1099,7 +1242,7 @@ def non_purchase_drafts(ctx: SimContext, rng: np.random.Generator, purchases: Or
     kind = np.where(rng.random(abandoned.size) < 0.5, KIND_CREATED, KIND_CANCELLED).astype(np.int8)
     prospects = OrderDraft(abandoned, day, second_of_day(rng, channel),
                            np.full(abandoned.size, ONLINE_STORE, dtype=np.int8), channel, kind,
-                           members.aov[abandoned])
+                           members.aov[abandoned], np.full(abandoned.size, -1, dtype=np.int16))
     return OrderDraft.concat([drafts, prospects])
 
 
@@ -1117,7 +1260,8 @@ def guest_drafts(ctx: SimContext, rng: np.random.Generator, member_orders: int) 
                        STORE).astype(np.int8)
     shares = (1.0, behaviour.cancelled_share, behaviour.created_share, behaviour.refunded_share)
     return OrderDraft(np.full(count, -1, dtype=np.int64), day, second_of_day(rng, channel), store, channel,
-                      choice(rng, shares, count).astype(np.int8), rng.lognormal(-0.1, 0.35, count))
+                      choice(rng, shares, count).astype(np.int8), rng.lognormal(-0.1, 0.35, count),
+                      np.full(count, -1, dtype=np.int16))
 
 
 def order_lifecycle(rng: np.random.Generator, drafts: OrderDraft, behaviour: Behaviour, end_second: int
@@ -1173,19 +1317,163 @@ class ItemRows:
     amount: np.ndarray  # cents
 
 
-def build_items(rng: np.random.Generator, drafts: OrderDraft, catalog: Catalog) -> ItemRows:
-    """Lines per order (more online and in flash sales); line amounts from product prices."""
-    price, popularity = catalog.price, catalog.popularity
+NEVER_BOUGHT = np.iinfo(np.int64).min // 2  # last purchase day of a category never bought
+
+
+@dataclass(frozen=True)
+class Promotions:
+    """Per campaign index: the promoted product and the category of the promoted item (-1 none)."""
+
+    product: np.ndarray
+    category: np.ndarray
+
+    @staticmethod
+    def of(campaigns: Sequence[Campaign], catalog: Catalog) -> Promotions:
+        """The promotions of the placed campaigns."""
+        product = np.array([c.promoted_product for c in campaigns] + [-1], dtype=np.int32)
+        category = np.array([catalog.category[c.promoted_product] if c.promoted_product >= 0
+                             else c.promoted_category for c in campaigns] + [-1], dtype=np.int32)
+        return Promotions(product, category)  # the extra last entry answers promo = -1
+
+
+def draw_rows(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
+    """One column position per row of a (rows x k) weight matrix, drawn with the row's weights."""
+    cumulative = np.cumsum(weights, axis=1)
+    draw = rng.random(weights.shape[0]) * cumulative[:, -1]
+    return np.minimum((cumulative <= draw[:, None]).sum(axis=1), weights.shape[1] - 1).astype(np.int8)
+
+
+def category_need(taste: np.ndarray, last_day: np.ndarray, day: np.ndarray, gift_factor: np.ndarray) -> np.ndarray:
+    """How much a customer wants each category on a day: taste x how due it is since its last purchase.
+
+    A category bought ``gap`` days ago is due by x^p / (1 + x^p), x = gap / cycle (half due at
+    one cycle, nearly fully at two); a category never bought has the trial weight.
+    """
+    gap = np.maximum(day[:, None].astype(np.int64) - last_day, 0).astype(np.float64)
+    ratio = (gap / np.asarray(CATEGORY_CYCLE_DAYS)) ** CATEGORY_DUE_POWER
+    due = np.where(last_day == NEVER_BOUGHT, CATEGORY_TRIAL, CATEGORY_DUE_FLOOR + ratio / (1.0 + ratio))
+    need = taste * due
+    need[:, GIFT_SETS] *= gift_factor
+    return need
+
+
+def line_categories(rng: np.random.Generator, drafts: OrderDraft, lines: np.ndarray, starts: np.ndarray,
+                    ctx: SimContext, promo_category: np.ndarray) -> np.ndarray:
+    """Category of every order line.
+
+    Members' orders are visited in time order, one order per member at a time (the state is
+    the last purchase day of each category): the first line's category is drawn from the
+    member's needs, or is the promoted category; each extra line takes the partner of the
+    first category (planted pairs) with PAIR_SHARE, else another draw from the needs.
+    Only purchases move the last purchase days. Guests draw from the mean taste. Every
+    need is weighted by the store's category factors.
+    """
+    members, calendar = ctx.members, ctx.calendar
+    n_categories = len(CATEGORIES)
+    category = np.zeros(int(lines.sum()), dtype=np.int8)
+    partner = np.arange(n_categories)
+    for a, b in CATEGORY_PAIRS:
+        partner[a], partner[b] = b, a
+    has_partner = partner != np.arange(n_categories)
+    gift_factor = np.where(calendar.gift_season[drafts.day], GIFT_SEASON_FACTOR, GIFT_OFF_SEASON_FACTOR)
+    store_factor = np.asarray([STORE_CATEGORY_FACTORS.get(s.store_id, (1.0,) * n_categories) for s in STORES])
+
+    def fill(orders: np.ndarray, need: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Draw the lines of these orders; return their positions and the order (local) of each."""
+        first = draw_rows(rng, need)
+        forced = promo_category[orders]
+        first = np.where(forced >= 0, forced, first).astype(np.int8)
+        category[starts[orders]] = first
+        extra = lines[orders] - 1
+        local = np.repeat(np.arange(orders.size), extra)
+        position = starts[orders][local] + 1 + np.arange(local.size) - (np.cumsum(extra) - extra)[local]
+        paired = has_partner[first[local]] & (rng.random(local.size) < PAIR_SHARE)
+        category[position] = np.where(paired, partner[first[local]], draw_rows(rng, need[local]))
+        return np.concatenate([starts[orders], position]), np.concatenate([np.arange(orders.size), local])
+
+    guests = np.flatnonzero(drafts.member < 0)
+    if guests.size:
+        need = np.asarray(CATEGORY_TASTE) * store_factor[drafts.store[guests]]
+        need[:, GIFT_SETS] *= gift_factor[guests]
+        fill(guests, need)
+
+    member_orders = np.flatnonzero(drafts.member >= 0)  # positions are in time order
+    if member_orders.size == 0:
+        return category
+    member_orders = member_orders[np.argsort(drafts.member[member_orders], kind="stable")]
+    owner = drafts.member[member_orders]
+    new_owner = np.r_[True, owner[1:] != owner[:-1]]
+    rank = np.arange(owner.size) - np.flatnonzero(new_owner)[np.cumsum(new_owner) - 1]
+    by_rank = member_orders[np.argsort(rank, kind="stable")]
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(rank))])
+    last_day = np.full((members.join_day.size, n_categories), NEVER_BOUGHT, dtype=np.int64)
+    for k in range(bounds.size - 1):
+        orders = by_rank[bounds[k]: bounds[k + 1]]
+        member, day = drafts.member[orders], drafts.day[orders]
+        need = category_need(members.taste[member], last_day[member], day, gift_factor[orders])
+        need *= store_factor[drafts.store[orders]]
+        position, local = fill(orders, need)
+        bought = drafts.kind[orders][local] == KIND_PURCHASE
+        last_day[member[local][bought], category[position][bought]] = day[local][bought]
+    return category
+
+
+def line_products(rng: np.random.Generator, drafts: OrderDraft, order: np.ndarray, starts: np.ndarray,
+                  category: np.ndarray, catalog: Catalog, members: Population,
+                  promo_product: np.ndarray) -> np.ndarray:
+    """Product of every line, within its category.
+
+    Drawn by popularity (members aged 35+ favour the anti-ageing line, younger members avoid
+    it; the high-end counter sells dearer products); a later line of a category rebuys the
+    customer's first product of it with FAVOURITE_SHARE; promoted orders hold the promoted
+    product on their first line.
+    """
+    n_categories = len(CATEGORIES)
+    member = drafts.member[order]
+    older = (member >= 0) & (members.age_band[np.maximum(member, 0)] >= ANTI_AGEING_MIN_BAND)
+    variant = older.astype(np.int64) + 2 * (drafts.store[order] == HIGH_END)
+    rows = []  # cumulative weights per (variant, category), laid end to end: row r spans [r, r + 1]
+    for v in range(4):
+        weight = catalog.popularity * np.where(catalog.anti_ageing, ANTI_AGEING_FACTOR[v % 2], 1.0)
+        weight = weight * catalog.price**1.2 if v >= 2 else weight
+        for c in range(n_categories):
+            in_category = np.where(catalog.category == c, weight, 0.0)
+            cumulative = np.cumsum(in_category if in_category.sum() > 0 else weight)
+            rows.append(len(rows) + cumulative / cumulative[-1])
+    row = variant * n_categories + category
+    draw = row + np.minimum(rng.random(order.size), 1.0 - 1e-9)
+    product = (np.searchsorted(np.concatenate(rows), draw, side="right") - row * N_PRODUCTS).astype(np.int32)
+
+    promoted_line = np.zeros(order.size, dtype=bool)
+    forced = np.flatnonzero(promo_product >= 0)
+    promoted_line[starts[forced]] = True
+    product[starts[forced]] = promo_product[forced]
+
+    own = np.flatnonzero(member >= 0)  # line positions are in time order; the stable sort keeps it
+    group_key = member[own] * n_categories + category[own]
+    own = own[np.argsort(group_key, kind="stable")]
+    group_key = member[own] * n_categories + category[own]
+    new_group = np.r_[True, group_key[1:] != group_key[:-1]]
+    group_first = own[new_group][np.cumsum(new_group) - 1]
+    rebuy = ~new_group & ~promoted_line[own] & (rng.random(own.size) < FAVOURITE_SHARE)
+    product[own[rebuy]] = product[group_first[rebuy]]
+    return product
+
+
+def build_items(rng: np.random.Generator, drafts: OrderDraft, catalog: Catalog, ctx: SimContext,
+                promotions: Promotions) -> ItemRows:
+    """Lines per order (more online and in flash sales); categories and products from the
+    customers' needs; line amounts from product prices, so they sum to the order amount."""
+    price = catalog.price
     n = drafts.member.size
     extra_lines = np.choose(drafts.channel, (0.45, 0.75, 1.0))
     lines = np.minimum(1 + rng.poisson(extra_lines), 8)
     order = np.repeat(np.arange(n), lines)
     starts = np.cumsum(lines) - lines
     line = (np.arange(order.size) - starts[order] + 1).astype(np.int32)
-    high_end = drafts.store[order] == HIGH_END
-    product = np.empty(order.size, dtype=np.int32)
-    product[~high_end] = choice(rng, popularity, int((~high_end).sum()))
-    product[high_end] = choice(rng, popularity * price**1.2, int(high_end.sum()))
+    category = line_categories(rng, drafts, lines, starts, ctx, promotions.category[drafts.promo])
+    product = line_products(rng, drafts, order, starts, category, catalog, ctx.members,
+                            promotions.product[drafts.promo])
     quantity = (1 + choice(rng, (0.82, 0.13, 0.05), order.size)).astype(np.int32)
     factor = (drafts.aov * np.array([s.aov_factor for s in STORES])[drafts.store]
               * np.choose(drafts.channel, (1.0, 0.97, 0.75)))[order]
@@ -1264,13 +1552,14 @@ def corrupt(rng: np.random.Generator, rows: OrderRows, kind: str) -> None:
 
 
 def build_orders(ctx: SimContext, rng: np.random.Generator, occasions: Occasions,
-                 catalog: Catalog, first_number: int,
+                 catalog: Catalog, promotions: Promotions, first_number: int,
                  dirty_total: int, dirty_kinds: Sequence[str]
-                 ) -> tuple[OrderRows, ItemRows, np.ndarray, dict[str, int]]:
+                 ) -> tuple[OrderRows, ItemRows, np.ndarray, dict[str, int], OrderRows]:
     """All order rows of a chunk (clean, versions, duplicates, dirty) and their lines.
 
     Returns the rows (times in epoch seconds, sorted by ordered_at), the items, the
-    purchase second of every occasion (for browsing events) and row counts by type.
+    purchase second of every occasion (for browsing events), row counts by type and
+    the clean rows alone (one per order, for the points ledger).
     """
     behaviour, calendar = ctx.behaviour, ctx.calendar
     purchases = purchase_drafts(ctx, rng, occasions)
@@ -1284,7 +1573,7 @@ def build_orders(ctx: SimContext, rng: np.random.Generator, occasions: Occasions
     order = np.lexsort((np.arange(ordered.size), ordered))
     drafts = drafts.take(order)
     ordered, paid, updated, status = ordered[order], paid[order], updated[order], status[order]
-    items = build_items(rng, drafts, catalog)
+    items = build_items(rng, drafts, catalog, ctx, promotions)
     amount = np.bincount(items.order, weights=items.amount, minlength=drafts.member.size).astype(np.int64)
     refund = np.where(status == REFUNDED, amount, 0)
     partial = (status == COMPLETED) & (rng.random(amount.size) < behaviour.partial_refund_share)
@@ -1311,7 +1600,150 @@ def build_orders(ctx: SimContext, rng: np.random.Generator, occasions: Occasions
     final = all_rows.take(np.lexsort((all_rows.updated, all_rows.number, sort_key)))
     stats = {"orders": n, "versions": int(versions.number.size), "duplicates": int(duplicates.number.size),
              **{f"dirty_{k}": v for k, v in dirty_counts.items()}}
-    return final, items, occasion_second, stats
+    return final, items, occasion_second, stats, rows
+
+
+# --------------------------------------------------------------------------- points
+
+
+POINT_REASONS = ("earn", "redeem", "expire")
+EARN, REDEEM, EXPIRE = range(3)
+
+
+@dataclass(frozen=True)
+class PointsRule:
+    """The loyalty scheme the ledger follows (recorded in the truth file)."""
+
+    points_per_currency_unit: int = 1  # earned on the net amount of a purchase, whole units
+    valid_days: int = 365  # earned points expire this long after the purchase (FIFO consumption)
+    redeem_min_balance: int = 200  # redemptions need at least this balance
+    redeem_share: float = 0.22  # P(a purchase with enough balance redeems points at checkout)
+    redeem_all_share: float = 0.15  # of redemptions: the whole balance (in hundreds), else 30-90% of it
+    redeem_step: int = 100  # redemptions are multiples of this
+    redeem_lead_seconds: int = 60  # a redemption is booked this long before the purchase's earning
+
+
+@dataclass
+class PointRows:
+    """Ledger rows; times in epoch seconds, NO_TIME = null expires_at."""
+
+    member: np.ndarray  # local member index, -1 = missing member_id
+    delta: np.ndarray
+    reason: np.ndarray
+    occurred: np.ndarray
+    expires: np.ndarray
+    delta_unparseable: np.ndarray
+
+    def take(self, index: np.ndarray) -> PointRows:
+        """The rows at the given positions."""
+        return PointRows(*(getattr(self, f.name)[index] for f in dataclasses.fields(PointRows)))
+
+    @staticmethod
+    def concat(parts: Sequence[PointRows]) -> PointRows:
+        """Concatenate several row sets."""
+        return PointRows(*(np.concatenate([getattr(p, f.name) for p in parts])
+                           for f in dataclasses.fields(PointRows)))
+
+
+def build_points(rng: np.random.Generator, rows: OrderRows, end_epoch_s: int, rule: PointsRule) -> PointRows:
+    """The points ledger of a chunk's members: earnings, redemptions and expiries.
+
+    Every member purchase (paid, shipped or completed; net of partial refunds) earns
+    points valid for ``valid_days``. Points are consumed first in, first out: a lot's
+    unconsumed rest expires at its expires_at (an 'expire' row when that is not after
+    the end). At a purchase, a member with enough balance may redeem before earning.
+    Lots of all members are visited by rank (one per member at a time), so the
+    balance is exact and never negative.
+    """
+    purchase = (rows.member >= 0) & np.isin(rows.status, (PAID, SHIPPED, COMPLETED))
+    earned = (rows.amount - rows.refund) // 100 * rule.points_per_currency_unit
+    lot = np.flatnonzero(purchase & (earned > 0))
+    lot = lot[np.lexsort((rows.number[lot], rows.paid[lot], rows.member[lot]))]
+    member, points, earned_at = rows.member[lot], earned[lot].astype(np.int64), rows.paid[lot]
+    expires_at = earned_at + rule.valid_days * SECONDS_PER_DAY
+    n = lot.size
+    if n == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return PointRows(empty, empty, empty.astype(np.int8), empty, empty, empty.astype(bool))
+    new_member = np.r_[True, member[1:] != member[:-1]]
+    group = np.cumsum(new_member) - 1
+    group_start = np.flatnonzero(new_member)
+    group_end = np.r_[group_start[1:], n]
+    cumulative = np.cumsum(points)
+    before = cumulative - points - (cumulative - points)[group_start][group]  # earned before the lot
+
+    consumed = np.zeros(group_start.size, dtype=np.int64)  # redeemed + expired per member
+    next_expiry = group_start.copy()  # next lot to expire per member
+    expired = np.zeros(n, dtype=np.int64)
+    redeemed = np.zeros(n, dtype=np.int64)
+
+    def expire_until(groups: np.ndarray, moment: np.ndarray) -> None:
+        """Expire, in order, every lot of these members whose expires_at is not after the moment."""
+        while groups.size:
+            lot_index = next_expiry[groups]
+            due = (lot_index < group_end[groups]) & (expires_at[np.minimum(lot_index, n - 1)] <= moment)
+            groups, moment, lot_index = groups[due], moment[due], lot_index[due]
+            top = before[lot_index] + points[lot_index]
+            expired[lot_index] = np.maximum(top - np.maximum(before[lot_index], consumed[groups]), 0)
+            consumed[groups] = np.maximum(consumed[groups], top)
+            next_expiry[groups] += 1
+
+    rank = np.arange(n) - group_start[group]
+    by_rank = np.argsort(rank, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(rank))])
+    for k in range(bounds.size - 1):
+        lots = by_rank[bounds[k]: bounds[k + 1]]
+        groups = group[lots]
+        moment = earned_at[lots] - rule.redeem_lead_seconds
+        expire_until(groups, moment)
+        balance = before[lots] - consumed[groups]
+        redeems = (balance >= rule.redeem_min_balance) & (rng.random(lots.size) < rule.redeem_share)
+        share = np.where(rng.random(lots.size) < rule.redeem_all_share, 1.0, rng.uniform(0.3, 0.9, lots.size))
+        amount = np.where(redeems, (balance * share).astype(np.int64) // rule.redeem_step * rule.redeem_step, 0)
+        redeemed[lots] = amount
+        consumed[groups] += amount
+    expire_until(np.arange(group_start.size), np.full(group_start.size, end_epoch_s, dtype=np.int64))
+
+    redeem = np.flatnonzero(redeemed > 0)
+    expire = np.flatnonzero(expired > 0)
+    return PointRows(
+        member=np.concatenate([member, member[redeem], member[expire]]),
+        delta=np.concatenate([points, -redeemed[redeem], -expired[expire]]),
+        reason=np.concatenate([np.full(n, EARN), np.full(redeem.size, REDEEM),
+                               np.full(expire.size, EXPIRE)]).astype(np.int8),
+        occurred=np.concatenate([earned_at, earned_at[redeem] - rule.redeem_lead_seconds, expires_at[expire]]),
+        expires=np.concatenate([expires_at, np.full(redeem.size + expire.size, NO_TIME)]),
+        delta_unparseable=np.zeros(n + redeem.size + expire.size, dtype=bool),
+    )
+
+
+POINT_DIRTY_KINDS = ("unparseable_points_delta", "missing_member_id", "future_occurred_at", "exact_duplicate")
+
+
+def dirty_points(rng: np.random.Generator, ledger: PointRows, share: float, fmt: str
+                 ) -> tuple[PointRows, dict[str, int]]:
+    """Append bad copies of a few earning rows (and exact duplicates of a few rows)."""
+    earning = np.flatnonzero(ledger.reason == EARN)
+    if share <= 0 or earning.size == 0:
+        return ledger, {}
+    count = max(1, round(share * ledger.member.size / len(POINT_DIRTY_KINDS)))
+    parts, counts = [ledger], {}
+    for kind in POINT_DIRTY_KINDS:
+        if kind == "unparseable_points_delta" and fmt != "csv":
+            continue  # a Parquet integer column cannot hold it
+        bad = ledger.take(rng.choice(earning, count))
+        if kind == "unparseable_points_delta":
+            bad.delta_unparseable[:] = True
+        elif kind == "missing_member_id":
+            bad.member[:] = -1
+        elif kind == "future_occurred_at":
+            shift = ((date(2099, 1, 1) - EPOCH).days + rng.integers(0, 360, count)) * SECONDS_PER_DAY \
+                - (bad.occurred - bad.occurred % SECONDS_PER_DAY)
+            bad.occurred = bad.occurred + shift
+            bad.expires = np.where(bad.expires != NO_TIME, bad.expires + shift, NO_TIME)
+        parts.append(bad)
+        counts[kind] = count
+    return PointRows.concat(parts), counts
 
 
 # --------------------------------------------------------------------------- events
@@ -1377,7 +1809,9 @@ SCHEMAS = {
         ("campaign_id", pa.string()), ("campaign_name", pa.string()), ("objective", pa.string()),
         ("channel", pa.string()), ("start_date", pa.date32()), ("end_date", pa.date32()),
         ("response_window_days", pa.int32()), ("cost_per_contact", pa.decimal128(18, 2)),
-        ("incentive_cost_per_response", pa.decimal128(18, 2)),
+        ("incentive_cost_per_response", pa.decimal128(18, 2)), ("promoted_product_id", pa.string()),
+        ("promoted_category", pa.string()), ("program_id", pa.string()),
+        ("margin_per_response", pa.decimal128(18, 2)),
     ]),
     "campaign_contacts": pa.schema([
         ("campaign_id", pa.string()), ("member_id", pa.string()), ("group_name", pa.string()),
@@ -1386,6 +1820,10 @@ SCHEMAS = {
     "member_events": pa.schema([
         ("member_id", pa.string()), ("event_type", pa.string()), ("occurred_at", pa.timestamp("us")),
         ("product_id", pa.string()),
+    ]),
+    "points": pa.schema([
+        ("member_id", pa.string()), ("points_delta", pa.int64()), ("reason", pa.string()),
+        ("occurred_at", pa.timestamp("us")), ("expires_at", pa.timestamp("us")),
     ]),
 }
 
@@ -1447,6 +1885,26 @@ def events_table(events: tuple[np.ndarray, ...], global_member: np.ndarray, widt
     ], schema=SCHEMAS["member_events"])
 
 
+def points_table(ledger: PointRows, global_member: np.ndarray, widths: IdWidths, fmt: str) -> pa.Table:
+    """Arrow table of the points ledger by time; in CSV the delta is text so unparseable values can appear."""
+    order = np.lexsort((ledger.reason, ledger.member, ledger.occurred))
+    ledger = ledger.take(order)
+    member = np.where(ledger.member >= 0, global_member[np.maximum(ledger.member, 0)] + 1, -1)
+    delta = numeric_array(ledger.delta.astype(np.int64), pa.int64())
+    schema = SCHEMAS["points"]
+    if fmt == "csv":
+        text = delta.cast(pa.string())
+        delta = pc.if_else(pa.array(ledger.delta_unparseable), pc.binary_join_element_wise(text, " pts", ""), text)
+        schema = schema.set(schema.get_field_index("points_delta"), pa.field("points_delta", pa.string()))
+    return pa.Table.from_arrays([
+        fixed_width_ids("M", member, widths.member, member >= 0),
+        delta,
+        labels(POINT_REASONS, ledger.reason),
+        timestamps(ledger.occurred),
+        timestamps(np.where(ledger.expires != NO_TIME, ledger.expires, 0), ledger.expires != NO_TIME),
+    ], schema=schema)
+
+
 def contacts_table(outcome: CampaignOutcome, campaigns: Sequence[Campaign], global_member: np.ndarray,
                    start_epoch_s: int, widths: IdWidths) -> pa.Table:
     """Arrow table of campaign contacts, by campaign and contact time."""
@@ -1470,7 +1928,7 @@ class OutputSink:
 
     DICTIONARY_COLUMNS = {"store_id", "channel", "status", "category", "event_type", "group_name",
                           "campaign_id", "gender", "city", "home_store_id", "product_id", "store_type",
-                          "objective"}
+                          "objective", "reason", "promoted_product_id", "promoted_category", "program_id"}
 
     def __init__(self, out_dir: Path, fmt: str) -> None:
         self.out_dir = out_dir
@@ -1571,13 +2029,41 @@ def campaign_truth(campaigns: Sequence[Campaign], counts: np.ndarray, calendar: 
             "expected_response_rate_treatment": None if control_rate is None
             else round(control_rate + (1 - control_rate) * induce, 6),
             "attended_treatment": c["attended_treatment"] if spec.channel == "event" else None,
+            "promoted_product_id": f"P{campaign.promoted_product + 1:04d}" if campaign.promoted_product >= 0
+            else None,
+            "promoted_category": CATEGORIES[campaign.promoted_category] if campaign.promoted_category >= 0
+            else None,
+            "promo_take_probability": spec.promo_take if spec.promote else None,
+            "promoted_buyers_treatment": c["promoted_buyers_treatment"] if spec.promote else None,
+            "program_id": spec.program_id,
+            "margin_per_response": spec.margin_per_response,
         })
     return result
 
 
+def product_truth(catalog: Catalog) -> dict:
+    """What the category and product model plants (the tests check the demo data against it)."""
+    return {
+        "category_cycle_days": dict(zip(CATEGORIES, CATEGORY_CYCLE_DAYS)),
+        "category_taste": dict(zip(CATEGORIES, CATEGORY_TASTE)),
+        "category_pairs": [[CATEGORIES[a], CATEGORIES[b]] for a, b in CATEGORY_PAIRS],
+        "pair_share": PAIR_SHARE,
+        "favourite_share": FAVOURITE_SHARE,
+        "category_age_factors": {f"{low}-{high}": dict(zip(CATEGORIES, factors))
+                                 for (low, high, _), factors in zip(AGE_BANDS, CATEGORY_AGE_FACTORS)},
+        "anti_ageing_min_age": AGE_BANDS[ANTI_AGEING_MIN_BAND][0],
+        "anti_ageing_product_ids": [f"P{i + 1:04d}" for i in np.flatnonzero(catalog.anti_ageing)],
+        "gift_seasons": [list(season) for season in GIFT_SEASONS],
+        "gift_season_factors": [GIFT_SEASON_FACTOR, GIFT_OFF_SEASON_FACTOR],
+        "store_category_factors": {store: dict(zip(CATEGORIES, factors))
+                                   for store, factors in STORE_CATEGORY_FACTORS.items()},
+        "store_age_lean": {s.store_id: lean for s, lean in zip(STORES, STORE_AGE_LEAN)},
+    }
+
+
 def write_truth(cfg: Config, calendar: Calendar, behaviour: Behaviour, campaigns: Sequence[Campaign],
                 counts: np.ndarray, rows: dict[str, int], stats: dict[str, int], rate_scale: float,
-                member_dirty: int) -> None:
+                member_dirty: int, catalog: Catalog, points_rule: PointsRule) -> None:
     """The generator_truth.json file that tests compare the warehouse against."""
     dirty = {k.removeprefix("dirty_"): v for k, v in stats.items() if k.startswith("dirty_")}
     truth = {
@@ -1591,6 +2077,11 @@ def write_truth(cfg: Config, calendar: Calendar, behaviour: Behaviour, campaigns
                    "exact_duplicate_rows": stats.get("duplicates", 0),
                    "dirty_rows_by_kind": dirty},
         "members": {"dirty_rows_by_kind": {"missing_member_id": member_dirty} if member_dirty else {}},
+        "points": {**dataclasses.asdict(points_rule),
+                   "dirty_rows_by_kind": {k.removeprefix("points_dirty_"): v for k, v in stats.items()
+                                          if k.startswith("points_dirty_")}},
+        "products": product_truth(catalog),
+        "program_ids": list(PROGRAM_IDS),
         "response_rule": ("a member responds when they have a purchase (status paid/shipped/completed, "
                           "net amount > 0) whose purchase_date is between the contact date and the contact "
                           "date + response_window_days, both inclusive"),
@@ -1615,10 +2106,13 @@ def generate(cfg: Config) -> None:
     widths = IdWidths(order=id_width(cfg.orders, 6), member=id_width(cfg.members, 6))
 
     progress.set_postfix_str("members")
-    population, members = build_population(rng_for(cfg.seed, 1), calendar, behaviour, cfg.members, cfg.end)
+    population, members = build_population(rng_for(cfg.seed, 1), calendar, behaviour, cfg.members, cfg.end,
+                                           rng_for(cfg.seed, 4))
     members, member_dirty = dirty_members(rng_for(cfg.seed, 2), members, cfg.dirty_share)
-    campaigns = place_campaigns(calendar)
-    catalog = build_catalog(rng_for(cfg.seed, 3))
+    catalog = build_catalog(rng_for(cfg.seed, 3), rng_for(cfg.seed, 5))
+    campaigns = place_campaigns(calendar, catalog)
+    promotions = Promotions.of(campaigns, catalog)
+    points_rule = PointsRule()
     sink.write("members", members)
     sink.write("stores", build_stores(calendar))
     sink.write("campaigns", build_campaigns(campaigns, calendar))
@@ -1641,8 +2135,12 @@ def generate(cfg: Config) -> None:
         occasions, outcome = run_campaigns(ctx, rng, campaigns, occasions)
         counts += outcome.counts
         dirty_total = round(cfg.dirty_share * cfg.orders / len(chunks))
-        rows, items, occasion_second, chunk_stats = build_orders(
-            ctx, rng, occasions, catalog, next_number, dirty_total, dirty_plan(cfg))
+        rows, items, occasion_second, chunk_stats, clean_rows = build_orders(
+            ctx, rng, occasions, catalog, promotions, next_number, dirty_total, dirty_plan(cfg))
+        points_rng = rng_for(cfg.seed, 110, index)
+        ledger = build_points(points_rng, clean_rows, calendar.start_epoch_s + calendar.end_second, points_rule)
+        ledger, points_dirty = dirty_points(points_rng, ledger, cfg.dirty_share, cfg.fmt)
+        chunk_stats.update({f"points_dirty_{k}": v for k, v in points_dirty.items()})
         clean_numbers = next_number + np.arange(chunk_stats["orders"], dtype=np.int64)
         next_number = int(rows.number.max(initial=next_number - 1)) + 1
         for key, value in chunk_stats.items():
@@ -1651,13 +2149,15 @@ def generate(cfg: Config) -> None:
         sink.write("orders", orders_table(rows, chunk, widths, cfg.fmt))
         sink.write("order_items", items_table(items, clean_numbers, catalog, widths))
         sink.write("member_events", events_table(events, chunk, widths))
+        sink.write("points", points_table(ledger, chunk, widths, cfg.fmt))
         contacts = contacts_table(outcome, campaigns, chunk, calendar.start_epoch_s, widths)
         sink.write("campaign_contacts", contacts)
         progress.update()
 
     progress.set_postfix_str("truth")
     sink.close()
-    write_truth(cfg, calendar, behaviour, campaigns, counts, sink.rows, stats, scale, member_dirty)
+    write_truth(cfg, calendar, behaviour, campaigns, counts, sink.rows, stats, scale, member_dirty, catalog,
+                points_rule)
     progress.update()
     progress.close()
 
@@ -1666,7 +2166,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
     """Parse the command line into a Config."""
     parser = argparse.ArgumentParser(
         description="Generate deterministic raw CRM retail data (orders, members, order items, stores, "
-                    "campaigns, campaign contacts, member events) for the CRM lifecycle warehouse.")
+                    "campaigns, campaign contacts, member events, points) for the CRM lifecycle warehouse.")
     parser.add_argument("--out", type=Path, required=True, help="output directory for raw_<input>.<format>")
     parser.add_argument("--format", choices=("csv", "parquet"), default="csv", help="output file format")
     parser.add_argument("--members", type=int, default=5000, help="number of members")

@@ -424,7 +424,11 @@ def check_row(actual: dict[str, object], expected: dict[str, object], what: str)
             if value is not None:
                 assert abs(Decimal(got.split(" : ")[1]) - Decimal(value.split(" : ")[1])) <= CENT, (what, got, value)
         elif column in ("roi", "input_output_ratio"):
-            assert close(got, value, 1e-4), (what, column, got, value)
+            # both divide the incremental revenue, which may drift by a cent (above), by the cost
+            matches = close(got, value, 1e-4)
+            if not matches and got is not None and value is not None:
+                matches = abs(float(got) - float(value)) <= float(CENT / expected["cost"]) * 1.001
+            assert matches, (what, column, got, value)
         else:
             assert close(got, value), (what, column, got, value)
 
@@ -460,11 +464,18 @@ def date_rule_only_responders(demo: Demo, campaign_id: str, group_name: str) -> 
     return count
 
 
+def unfocused(campaigns: list[dict]) -> list[dict]:
+    """The truth's campaigns without a promoted product or category: the generator counts any
+    purchase as a response, which is the warehouse's rule only for those (a focused campaign's
+    response is a purchase of the promoted item; test_campaign_performance_recomputed checks it)."""
+    return [c for c in campaigns if c["promoted_product_id"] is None and c["promoted_category"] is None]
+
+
 def test_counts_match_generator_truth(demo: Demo, performance) -> None:
     """The generator's truth counts responders by date; the warehouse counts purchases
     made at or after contacted_at: the two differ exactly by the same-day purchases
     made before the contact."""
-    for campaign in TRUTH["campaigns"]:
+    for campaign in unfocused(TRUTH["campaigns"]):
         campaign_id = campaign["campaign_id"]
         treatment = performance[(campaign_id, "treatment")]
         assert treatment["contacted"] == campaign["audience_treatment"], campaign_id
@@ -516,14 +527,15 @@ def test_p_values_and_intervals_are_scipy_exact(performance) -> None:
 def test_known_treatment_effect_recovered(performance) -> None:
     """The simulated incremental response rate lies in the warehouse's confidence intervals.
 
-    Each campaign's 95 % interval misses the truth with probability 0.05, so over nine
-    campaigns a miss or two is expected (with the demo seed: C002 and C010, whose small
-    control groups happened to respond far below the treated members' natural rate).
+    Each campaign's 95 % interval misses the truth with probability 0.05, so over the eight
+    unfocused campaigns with a control group a miss is possible (with the demo seed: none
+    since the control groups are a quarter of each audience; with 10-15 % groups of 8-12
+    members two of nine missed).
     Two checks that can both fail on a wrong lift or interval: every truth lies in the
     family-wise 95 % (Bonferroni) widening of the warehouse's interval, and no more
     plain 95 % intervals miss than the 99th percentile of Binomial(k, 0.05).
     """
-    with_control = [c for c in TRUTH["campaigns"] if c["has_control_group"]]
+    with_control = [c for c in unfocused(TRUTH["campaigns"]) if c["has_control_group"]]
     z_family = stats.norm.ppf(1 - 0.05 / (2 * len(with_control)))
     misses = []
     for campaign in with_control:
@@ -546,7 +558,8 @@ def test_campaign_without_control_group_has_no_lift(performance) -> None:
                    "lift_ci_lower", "lift_ci_upper", "is_significant", "incremental_responders",
                    "incremental_revenue", "roi", "input_output_ratio", "input_output_ratio_label"):
         assert row[column] is None, column
-    assert Decimal(str(row["cost"])) == Decimal("4.84")  # 484 contacts x 0.01, no incentive
+    contacts = next(c["audience_treatment"] for c in TRUTH["campaigns"] if c["campaign_id"] == "C005")
+    assert Decimal(str(row["cost"])) == Decimal("0.01") * contacts  # contacts x 0.01, no incentive
 
 
 def test_normal_cdf_macro_matches_scipy(tmp_path: Path) -> None:
