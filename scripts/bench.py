@@ -50,7 +50,7 @@ SCRIPTS_DIR = PROJECT_DIR / "scripts"
 BENCH_DIR = PROJECT_DIR / "warehouse" / "bench"
 DOC_PATH = PROJECT_DIR / "docs" / "benchmarks.md"
 DBT = Path(sys.executable).parent / "dbt"
-INPUTS = ("orders", "members", "order_items", "stores", "campaigns", "campaign_contacts", "member_events")
+INPUTS = ("orders", "members", "order_items", "stores", "campaigns", "campaign_contacts", "member_events", "points")
 MEMBERS_PER_ORDER = 1 / 8
 CORE_MARTS = ("customer_rfm", "customer_lifecycle", "cohort_retention", "kpi_weekly", "repurchase_rates")
 NO_TESTS = ["--exclude", "resource_type:test", "resource_type:unit_test"]
@@ -208,7 +208,8 @@ def scale_label(orders: int) -> str:
 
 def generate(out_dir: Path, orders: int, members: int, seed: int, force: bool = False) -> Measured | None:
     """Generate the Parquet inputs unless out_dir already holds them for these arguments."""
-    stamp = {"orders": orders, "members": members, "seed": seed}
+    # the input list is part of the stamp: a cache written before an input existed is regenerated
+    stamp = {"orders": orders, "members": members, "seed": seed, "inputs": list(INPUTS)}
     stamp_path = out_dir / "bench_stamp.json"
     if not force and stamp_path.exists() and json.loads(stamp_path.read_text()) == stamp:
         return None
