@@ -254,3 +254,4 @@ def test_repurchase_prompts_and_holiday_care(demo: Demo, warehouse) -> None:
     """).fetchall()
     assert {(c, t, pd.Timestamp(d).date()) for c, t, d in rows} == expected
     assert any(t == "repurchase_prompt" for _, t, _ in expected)
+    assert any(t == "holiday_care" for _, t, _ in expected), "the demo's as_of_date has a holiday within the window"
