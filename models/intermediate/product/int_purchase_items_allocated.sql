@@ -36,8 +36,8 @@ purchase_items as (
         on purchases.order_id = order_items.order_id
 ),
 
-{#- The line's share is weight / total: its amount over the order's line amounts, or
-    1 over the number of lines when those are all 0. -#}
+{# The line's share is weight / total: its amount over the order's line amounts, or
+    1 over the number of lines when those are all 0. #}
 weighted as (
     select
         *,
@@ -46,15 +46,15 @@ weighted as (
     from purchase_items
 ),
 
-{#- net x weight / total in cents, rounded half up, exactly: decimal division is a
+{# net x weight / total in cents, rounded half up, exactly: decimal division is a
     double on DuckDB (9.165 can come out as 9.16499...), so the double's rounding is
     only a first guess, moved by one cent when the exact decimal products say the
-    half-cent boundary lies on the other side. -#}
+    half-cent boundary lies on the other side. #}
 guessed as (
     select
         *,
-        order_net_amount * share_weight * 100 as scaled_share_numerator,
-        cast(round(order_net_amount * share_weight * 100 / share_total) as decimal(18, 0)) as guessed_cents
+        cast(round(order_net_amount * share_weight * 100 / share_total) as decimal(18, 0)) as guessed_cents,
+        order_net_amount * share_weight * 100 as scaled_share_numerator
     from weighted
 ),
 
