@@ -16,8 +16,8 @@
     and Spark agree on half cents.
     incremental_revenue = incremental_responders x the treatment group's aov, unrounded
     (the control group's aov when the treatment group has no order, 0 when neither
-    has), rounded half up to cents once at the end (floor(x * 100 + 0.5) in double,
-    identical on DuckDB and Spark).
+    has), rounded half away from zero to cents once at the end (sign x floor(|x| * 100 + 0.5)
+    in double, the same IEEE operations on DuckDB and Spark).
     Without a control group (or with an empty one) every comparison column is
     null and has_control_group is false; cost is still reported.
 -#}
@@ -59,15 +59,15 @@
             tested.lift + {{ crm_z_critical_95() }} * tested.lift_standard_error as lift_ci_upper,
             {{ crm_two_sided_p_value('tested.z_statistic') }} < 0.05e0 as is_significant,
             tested.lift * tested.contacted as incremental_responders,
-            {#- Rounded half up to the cent in double arithmetic (the same IEEE operations
+            {#- Rounded half away from zero to the cent in double arithmetic (the same IEEE operations
                 on every engine), then made money exactly: a plain cast of the double rounds
                 its binary value on DuckDB (38.355 -> 38.35) but its shortest decimal form
                 on Spark (-> 38.36). -#}
             cast(
                 cast(
-                    floor(
-                        tested.lift * tested.contacted * coalesce(tested.exact_aov, tested.control_exact_aov, 0.0e0)
-                        * 100 + 0.5
+                    sign(tested.lift) * floor(
+                        abs(tested.lift) * tested.contacted
+                        * coalesce(tested.exact_aov, tested.control_exact_aov, 0.0e0) * 100 + 0.5
                     ) as decimal(18, 0)
                 ) * 0.01
                 as decimal(18, 2)
