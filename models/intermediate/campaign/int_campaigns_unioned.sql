@@ -44,6 +44,8 @@ unioned as (
         incentive_cost_per_response,
         promoted_product_id,
         promoted_category,
+        program_id,
+        margin_per_response,
         true as is_in_campaigns_input
     from campaigns
     union all
@@ -59,6 +61,8 @@ unioned as (
         cast(null as decimal(18, 2)) as incentive_cost_per_response,
         cast(null as {{ dbt.type_string() }}) as promoted_product_id,
         cast(null as {{ dbt.type_string() }}) as promoted_category,
+        cast(null as {{ dbt.type_string() }}) as program_id,
+        cast(null as decimal(18, 2)) as margin_per_response,
         false as is_in_campaigns_input
     from contact_only_campaigns
 ),
@@ -74,6 +78,8 @@ final as (
         is_in_campaigns_input,
         promoted_product_id,
         promoted_category,
+        program_id,
+        margin_per_response,
         cast(coalesce(cost_per_contact, 0) as decimal(18, 2)) as cost_per_contact,
         cast(coalesce(incentive_cost_per_response, 0) as decimal(18, 2)) as incentive_cost_per_response,
         coalesce(response_window_days, 30) as response_window_days,

@@ -14,7 +14,7 @@ contacts as (
 ),
 
 campaigns as (
-    select * from {{ ref('stg_crm__campaigns') }}
+    select * from {{ ref('int_campaigns_unioned') }}
 ),
 
 tagged_contacts as (
