@@ -34,9 +34,16 @@
     {{ return(adapter.dispatch('crm_parse_timestamp', 'crm_warehouse')(value)) }}
 {% endmacro %}
 
+{#- A value already typed as a naive timestamp or a date (Parquet, a table) is cast as is:
+    its text has no offset, so the text path would give the same value after formatting
+    and matching every row (about 4 s per column per 10M rows). typeof() is the
+    column's type, folded to a constant when the query is planned, so only one branch
+    runs. -#}
 {% macro default__crm_parse_timestamp(value) %}
     {%- set text = dbt.cast(value, dbt.type_string()) -%}
     case
+        when typeof({{ value }}) in ('TIMESTAMP', 'TIMESTAMP_NS', 'TIMESTAMP_MS', 'TIMESTAMP_S', 'DATE')
+            then cast({{ value }} as {{ dbt.type_timestamp() }})
         when regexp_matches({{ text }}, '{{ crm_offset_pattern() }}')
             then timezone('{{ crm_business_timezone() }}', try_cast({{ text }} as timestamptz))
         else {{ dbt.safe_cast(value, dbt.type_timestamp()) }}
@@ -48,6 +55,8 @@
         so from_utc_timestamp gives the local wall-clock time. -#}
     {%- set text = dbt.cast(value, dbt.type_string()) -%}
     case
+        when typeof({{ value }}) in ('timestamp', 'timestamp_ntz', 'date')
+            then cast({{ value }} as {{ dbt.type_timestamp() }})
         when {{ text }} rlike '{{ crm_offset_pattern() }}' and {{ text }} rlike '^ *[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}'
             then from_utc_timestamp(try_cast({{ text }} as timestamp), '{{ crm_business_timezone() }}')
         else {{ dbt.safe_cast(value, dbt.type_timestamp()) }}

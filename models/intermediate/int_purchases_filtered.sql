@@ -1,6 +1,8 @@
 {#- Purchases (docs/definitions.md#purchases-and-occasions): kept orders with status paid | shipped |
     completed, a member_id and net_amount > 0, purchased on or before as_of_date
-    (int_orders_classified holds the rule). -#}
+    (int_orders_classified holds the rule). A table: a dozen models read it, and as a view each read
+    redid staging's typing and the classification of every kept order. -#}
+{{ config(materialized='table') }}
 
 with
 

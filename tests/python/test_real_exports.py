@@ -79,7 +79,7 @@ def _offset_text(instant: dt.datetime | None, index: int) -> str:
     return instant.astimezone(ZoneInfo(ZONE)).strftime("%Y-%m-%d %H:%M:%S")  # naive = local time
 
 
-def _write_tz_inputs(directory: Path) -> tuple[Path, Path, pd.DataFrame]:
+def _write_tz_inputs(directory: Path) -> tuple[Path, Path, Path, pd.DataFrame]:
     orders = _tz_orders()
     csv_path = directory / "orders_offsets.csv"
     with csv_path.open("w", newline="", encoding="utf-8") as handle:
@@ -106,7 +106,22 @@ def _write_tz_inputs(directory: Path) -> tuple[Path, Path, pd.DataFrame]:
         "updated_at": pa.array(orders["updated_at"], utc_type),
     })
     pq.write_table(table, parquet_path)
-    return csv_path, parquet_path, orders
+    # The same instants as naive local times (TIMESTAMP without zone), as most exports and the
+    # generator write them: staging casts such a column as is, without the text round trip.
+    naive_type = pa.timestamp("us")
+    local = ZoneInfo(ZONE)
+
+    def naive(values: pd.Series) -> pa.Array:
+        return pa.array([None if pd.isna(value) else value.astimezone(local).replace(tzinfo=None)
+                         for value in values], naive_type)
+
+    naive_path = directory / "orders_naive.parquet"
+    pq.write_table(table.set_column(table.schema.get_field_index("ordered_at"), "ordered_at",
+                                    naive(orders["ordered_at"]))
+                   .set_column(table.schema.get_field_index("paid_at"), "paid_at", naive(orders["paid_at"]))
+                   .set_column(table.schema.get_field_index("updated_at"), "updated_at", naive(orders["updated_at"])),
+                   naive_path)
+    return csv_path, parquet_path, naive_path, orders
 
 
 def _local_purchases(orders: pd.DataFrame) -> pd.DataFrame:
@@ -131,34 +146,40 @@ def _mart(result: DbtResult, name: str) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def tz_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtResult, DbtResult, pd.DataFrame]:
+def tz_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtResult, DbtResult, DbtResult, pd.DataFrame]:
     directory = tmp_path_factory.mktemp("tz_inputs")
-    csv_path, parquet_path, orders = _write_tz_inputs(directory)
+    csv_path, parquet_path, naive_path, orders = _write_tz_inputs(directory)
     common = {"business_timezone": ZONE, "as_of_date": AS_OF.isoformat()}
     jobs = {
         "csv": {"raw_orders": str(csv_path), **common},
         "parquet": {"raw_orders": str(parquet_path), **common},
+        "naive": {"raw_orders": str(naive_path), **common},
     }
+    # the naive-time build: only the compared marts and what they read, no tests
+    commands = {"naive": ["build", "--select", *(f"+{name}" for name in COMPARED_MARTS),
+                          "--exclude", "resource_type:test", "resource_type:unit_test"]}
 
     def launch(name: str) -> tuple[str, DbtResult]:
         db_path = tmp_path_factory.mktemp(f"tz_{name}") / f"{name}.duckdb"
-        return name, run_dbt(["build"], db_path, jobs[name], timeout=1800)
+        return name, run_dbt(commands.get(name, ["build"]), db_path, jobs[name], timeout=1800)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = dict(pool.map(launch, jobs))
     for name, result in results.items():
         assert result.returncode == 0, f"{name}: {result.output[-4000:]}"
-    return results["csv"], results["parquet"], orders
+    return results["csv"], results["parquet"], results["naive"], orders
 
 
 def test_integer_keys_and_zoned_times_give_identical_marts(tz_builds) -> None:
-    csv_build, parquet_build, _ = tz_builds
+    csv_build, parquet_build, naive_build, _ = tz_builds
     for name in COMPARED_MARTS:
         pd.testing.assert_frame_equal(_mart(csv_build, name), _mart(parquet_build, name), check_dtype=True, obj=name)
+        pd.testing.assert_frame_equal(_mart(csv_build, name), _mart(naive_build, name), check_dtype=True,
+                                      obj=f"{name} (naive local timestamps)")
 
 
 def test_marts_carry_text_keys(tz_builds) -> None:
-    _, parquet_build, _ = tz_builds
+    _, parquet_build, _, _ = tz_builds
     with parquet_build.connect() as connection:
         types = dict(connection.execute(
             "select table_name || '.' || column_name, data_type from information_schema.columns"
@@ -170,7 +191,7 @@ def test_marts_carry_text_keys(tz_builds) -> None:
 
 
 def test_customer_rfm_matches_a_recomputation_on_local_dates(tz_builds) -> None:
-    _, parquet_build, orders = tz_builds
+    _, parquet_build, _, orders = tz_builds
     purchases = _local_purchases(orders)
     expected = purchases.groupby("customer_id").agg(
         last_purchase_date=("purchase_date", "max"),
@@ -194,7 +215,7 @@ def test_customer_rfm_matches_a_recomputation_on_local_dates(tz_builds) -> None:
 
 
 def test_kpi_weekly_matches_a_recomputation_on_local_dates(tz_builds) -> None:
-    csv_build, _, orders = tz_builds
+    csv_build, _, _, orders = tz_builds
     purchases = _local_purchases(orders)
     purchases["week_start"] = [day - dt.timedelta(days=day.weekday()) for day in purchases["purchase_date"]]
     expected = purchases.groupby("week_start").agg(buyers=("customer_id", "nunique"), revenue=("net_amount", "sum"))
@@ -212,7 +233,7 @@ def test_kpi_weekly_matches_a_recomputation_on_local_dates(tz_builds) -> None:
 
 def test_local_dates_differ_from_utc_dates_in_this_data(tz_builds) -> None:
     """Guards the test itself: the data must tell a local-date build from a UTC-date one."""
-    _, _, orders = tz_builds
+    _, _, _, orders = tz_builds
     local = _local_purchases(orders)
     utc_dates = [(paid if paid is not None and not pd.isna(paid) else ordered).date()
                  for paid, ordered in zip(local["paid_at"], local["ordered_at"])]

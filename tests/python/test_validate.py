@@ -27,7 +27,7 @@ def _validate(warehouse: Path, html: Path, *extra: str) -> subprocess.CompletedP
 @pytest.fixture(scope="module")
 def corrupted(warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the warehouse with a duplicated customer, a cohort size that no longer adds up, a lost
-    member, a dropped mart and a dropped intermediate view."""
+    member, a dropped mart and a dropped intermediate table."""
     copy = tmp_path_factory.mktemp("corrupt") / "corrupt.duckdb"
     shutil.copyfile(warehouse_path, copy)
     with duckdb.connect(str(copy)) as connection:
@@ -41,7 +41,7 @@ def corrupted(warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory) ->
             " where customer_id = (select min(customer_id) from marts.customer_lifecycle where customer_type = 'prospect')"
         )
         connection.execute("drop table marts.kpi_weekly")
-        connection.execute("drop view intermediate.int_purchases_filtered")
+        connection.execute("drop table intermediate.int_purchases_filtered")
     return copy
 
 

@@ -5,7 +5,11 @@
     the audience was in when the campaign was planned, point-in-time. Each customer's
     state at a date is read from the one occasion that rules then (its last purchase on
     or before the date) with running totals, so no customer x day spine is built; var
-    rfm_window_days applies as in customer_rfm. -#}
+    rfm_window_days applies as in customer_rfm. A table: two marts read it (through
+    int_campaign_contacts_segmented and campaign_break_even), and as a view each
+    computed every snapshot in full. -#}
+{{ config(materialized='table') }}
+
 {%- set window_days = var('rfm_window_days', none) -%}
 {%- set use_window = window_days is not none and (window_days | string | trim) not in ('', 'none', 'null') -%}
 

@@ -5,7 +5,10 @@
     the week: two or more occasions in [e - N + 1, e], e = the week's last day or
     as_of_date if earlier, N = var repurchase_window_days (docs/definitions.md#weekly-monitors).
     Read by kpi_weekly (all buyers) and kpi_lifecycle_weekly (split by type and
-    recency band at the week's start). -#}
+    recency band at the week's start). A table: three marts read it (kpi_weekly,
+    kpi_lifecycle_weekly, crm_program_weekly). -#}
+{{ config(materialized='table') }}
+
 {%- set window_days = var('repurchase_window_days') | int -%}
 {%- if window_days < 1 -%}
     {{ exceptions.raise_compiler_error("var repurchase_window_days must be >= 1, got " ~ window_days) }}

@@ -40,12 +40,19 @@ basket_items as (
     where product_id is not null
 ),
 
+baskets as (
+    select distinct
+        item_level,
+        customer_id,
+        purchase_date
+    from basket_items
+),
+
 basket_totals as (
     select
         item_level,
-        count(distinct {{ dbt.concat(['customer_id', "'|'", dbt.safe_cast('purchase_date', dbt.type_string())]) }})
-            as baskets_count
-    from basket_items
+        count(*) as baskets_count
+    from baskets
     group by item_level
 ),
 

@@ -12,11 +12,15 @@
 with
 
 {% for input_name in inputs -%}
-{#- Every column is referenced, so DuckDB reads (and checks the encoding of) every field
-    as staging does: count(*) alone skips the fields and counts a line with bad bytes
-    that staging's read set aside as an unparseable line. #}
+{#- A CSV file: every column is referenced, so DuckDB reads (and checks the encoding of)
+    every field as staging does: count(*) alone skips the fields and counts a line with
+    bad bytes that staging's read set aside as an unparseable line. Any other input
+    (Parquet, a table, a seed) has no unreadable lines: count(*), which reads no field
+    (a Parquet file's row count is in its footer). #}
+{%- set source_read = crm_raw_source(input_name) %}
 {{ input_name }}_raw as (
     select
+        {%- if source_read.kind == 'file' and source_read.format == 'csv' %}
         cast(coalesce(sum(case
             when
                 {%- for column in crm_raw_input_spec(input_name).columns %}
@@ -26,6 +30,9 @@ with
                 then 1
             else 1
         end), 0) as {{ dbt.type_bigint() }}) as rows_in
+        {%- else %}
+        cast(count(*) as {{ dbt.type_bigint() }}) as rows_in
+        {%- endif %}
     from (
         {{ crm_raw_input(input_name, source('crm_raw', input_name), hash_keys=false) | indent(8) }}
     ) as raw_input
