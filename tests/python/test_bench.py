@@ -171,7 +171,11 @@ def test_repeated_runs_report_the_median_run_and_the_range() -> None:
     assert "| **88.0** (85.0-95.0, 3 runs) |" in rows["| 10,000,000"]
     assert "| 22.0 (21.2-23.8, 3 runs) | 11.0 (10.6-11.9, 3 runs) | **2.00** |" in rows["| 10,000,000"]
     assert "`--repeat 3`" in section
-    assert "Targets at 10M orders (median run" in section and "full build under 90 s: met (88 s)" in section
+    assert "- 10,000,000 orders (median run" in section
+    assert "full build at most 60 s: **not met** (88 s)" in section
+    assert "core dbt / hand-written at most 1.25: **not met** (2.00)" in section
+    # 1M -> 10M: 11x the time for 10x the data
+    assert "time ratio / data ratio at most 1.0: **not met** (1.10)" in section
 
     single = [bench.ScaleResult(
         orders=1_000_000, members=125_000, label="1m", parse=_measured(4.0), full=_measured(8.0),
@@ -183,3 +187,37 @@ def test_repeated_runs_report_the_median_run_and_the_range() -> None:
     assert bench.positive_int("3") == 3
     with pytest.raises(bench.argparse.ArgumentTypeError, match="1 or more"):
         bench.positive_int("0")
+
+
+def test_targets_at_30m_include_memory_and_the_spark_section() -> None:
+    """The 30M targets (180 s, 6 GiB, ratio 1.1) and the Spark rows: parity lines parsed from
+    spark_parity.py's report, core marts named, a differing table listed."""
+    def result(orders: int, wall: float, rss_mb: float) -> bench.ScaleResult:
+        full = bench.Measured(wall_s=wall, cpu_s=wall * 2, peak_rss_mb=rss_mb, load_before=1.0, load_after=1.0,
+                              returncode=0)
+        return bench.ScaleResult(orders=orders, members=orders // 8, label=bench.scale_label(orders),
+                                 parse=_measured(3.0), full=full, full_walls=[wall], core=_measured(wall / 3),
+                                 core_walls=[wall / 3], handwritten=_measured(wall / 3.1),
+                                 handwritten_walls=[wall / 3.1])
+
+    small, large = result(1_000_000, 20.0, 900.0), result(30_000_000, 170.0, 6.5 * 1024)
+    report = "\n".join([
+        "table                 key          duckdb rows  spark rows  result",
+        "marts.customer_rfm    customer_id       100         100  ok",
+        "marts.customer_clv    -                                  skipped: model disabled on Spark",
+        "marts.kpi_weekly      week_start         10          10  DIFF: row (week_start=1) only in Spark [1 row(s)]",
+        "marts.customers       customer_id       100         100  ok (2 columns DuckDB-only: not compared)",
+    ])
+    parsed = bench.parity_results(report)
+    assert len(parsed) == 4
+    small.spark = bench.Measured(wall_s=600.0, cpu_s=900.0, peak_rss_mb=3000.0, load_before=1.0, load_after=2.0,
+                                 returncode=0)
+    small.spark_tables = parsed
+    section = bench.render([small, large], "python scripts/bench.py --scales 1e6,3e7 --spark-scales 1e6")
+    assert "full build at most 180 s: met (170 s)" in section
+    assert "peak RSS at most 6 GiB: **not met** (6.50 GiB)" in section
+    assert "core dbt / hand-written at most 1.1: met (1.03)" in section
+    spark_row = next(line for line in section.splitlines() if line.startswith("| 1,000,000 | **600.0**"))
+    assert "| 2 | 1 | 1 |" in spark_row  # equal, skipped, differ
+    assert "customer_rfm equal" in spark_row and "kpi_weekly DIFFERS" in spark_row
+    assert "differs: `marts.kpi_weekly`: DIFF: row (week_start=1) only in Spark" in section
