@@ -21,12 +21,15 @@
 #
 # Environment (defaults in brackets):
 #   CRM_THRIFT_VENV       the virtualenv with dbt-spark[PyHive]               [.venv-thrift]
-#   CRM_SPARK_DIR         fresh directory for the server's tables and logs    [warehouse/spark-thrift]
+#   CRM_THRIFT_DIR        fresh directory (deleted first) for the server's tables and logs
+#                                                                             [warehouse/spark-thrift]
 #   CRM_SPARK_PORT        Thrift port, bound to 127.0.0.1                     [10000]
 #   CRM_SPARK_MASTER      [local[2]]      CRM_SPARK_DRIVER_MEMORY [4g]     CRM_SPARK_THREADS [2]
-#   CRM_SPARK_SHUFFLE_PARTITIONS [2]      CRM_SPARK_ADAPTIVE [false]
+#   CRM_SPARK_SHUFFLE_PARTITIONS  the server's shuffle partitions                [2]
+#   CRM_SPARK_ADAPTIVE    adaptive execution of dbt's sessions (the thrift target sends
+#                         it; the server keeps Spark's default, on, as a cluster does) [false]
 #   CRM_SPARK_CATALOG     in-memory (tables live as long as the server) or hive (Derby
-#                         metastore under CRM_SPARK_DIR)                      [in-memory]
+#                         metastore under CRM_THRIFT_DIR)                     [in-memory]
 #   CRM_THRIFT_NICE       nice level of the server and dbt                    [19]
 #   CRM_THRIFT_START_TIMEOUT  seconds to wait for the port                    [300]
 set -euo pipefail
@@ -45,7 +48,7 @@ for arg in "$@"; do
 done
 
 venv=${CRM_THRIFT_VENV:-.venv-thrift}
-spark_dir=${CRM_SPARK_DIR:-warehouse/spark-thrift}
+spark_dir=${CRM_THRIFT_DIR:-warehouse/spark-thrift}
 port=${CRM_SPARK_PORT:-10000}
 nice_level=${CRM_THRIFT_NICE:-19}
 start_timeout=${CRM_THRIFT_START_TIMEOUT:-300}
@@ -76,14 +79,13 @@ mkdir -p "$spark_dir/tmp"
 spark_dir=$(cd "$spark_dir" && pwd)
 log=$spark_dir/server.log
 # Server settings only, as a cluster's server has them: the session settings (UTC, ANSI
-# off, Parquet tables) come from the thrift target of profiles/profiles.yml, which this
-# run tests.
+# off, Parquet tables, adaptive execution) come from the thrift target of
+# profiles/profiles.yml, which this run tests.
 conf=(
     --conf "spark.sql.catalogImplementation=$catalog"
     --conf "spark.sql.warehouse.dir=$spark_dir/warehouse"
     --conf "spark.local.dir=$spark_dir/tmp"
     --conf "spark.sql.shuffle.partitions=${CRM_SPARK_SHUFFLE_PARTITIONS:-2}"
-    --conf "spark.sql.adaptive.enabled=${CRM_SPARK_ADAPTIVE:-false}"
     --conf spark.ui.enabled=false
 )
 if [[ $catalog == hive ]]; then
