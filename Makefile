@@ -144,6 +144,17 @@ test-spark: venv-spark ## build on local Spark (seeds, models, tests) and check 
 	end=$$(date +%s); \
 	echo "test-spark: $$((end - start)) s (Spark build $$((spark_done - start)) s)"
 
+# Optional, not part of `make test`: the thrift target against a Spark Thrift Server started
+# here from the pyspark jars (127.0.0.1:10000), whole project + parity; DBT_ARGS="--select ..."
+# narrows it (with --indirect-selection cautious). Needs a virtualenv with dbt-spark[PyHive] (THRIFT_VENV; the script prints how).
+THRIFT_VENV ?= .venv-thrift
+DBT_ARGS ?=
+
+.PHONY: test-spark-thrift
+
+test-spark-thrift: venv-spark ## optional: dbt build through a local Spark Thrift Server (thrift target) + parity
+	CRM_THRIFT_VENV=$(THRIFT_VENV) scripts/spark_thrift_local.sh --parity $(DBT_ARGS)
+
 # --- Semantic layer (issue 11) ---------------------------------------------------
 # MetricFlow's `mf` CLI over models/semantic/ (dbt-metricflow, pinned in
 # requirements-metricflow.txt without changing a pin of requirements.txt).
