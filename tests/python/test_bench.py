@@ -218,6 +218,6 @@ def test_targets_at_30m_include_memory_and_the_spark_section() -> None:
     assert "peak RSS at most 6 GiB: **not met** (6.50 GiB)" in section
     assert "core dbt / hand-written at most 1.1: met (1.03)" in section
     spark_row = next(line for line in section.splitlines() if line.startswith("| 1,000,000 | **600.0**"))
-    assert "| 2 | 1 | 1 |" in spark_row  # equal, skipped, differ
+    assert "| 2.93 | 2 | 1 | 1 |" in spark_row  # peak RSS, equal, skipped, differ
     assert "customer_rfm equal" in spark_row and "kpi_weekly DIFFERS" in spark_row
     assert "differs: `marts.kpi_weekly`: DIFF: row (week_start=1) only in Spark" in section
