@@ -234,15 +234,25 @@ def input_paths(data_dir: Path) -> dict[str, str]:
 
 # --- dbt ---------------------------------------------------------------------------
 
+def target_env(target: str, settings: dict[str, str]) -> dict[str, str]:
+    """This process's environment with the project's profiles, a target of profiles.yml and its settings."""
+    return {**os.environ, "DBT_PROFILES_DIR": str(PROJECT_DIR / "profiles"), "CRM_TARGET": target, **settings}
+
+
 def dbt_env(db_path: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({
-        "DBT_PROFILES_DIR": str(PROJECT_DIR / "profiles"),
-        "CRM_TARGET": "duckdb",
+    return target_env("duckdb", {
         "CRM_DUCKDB_PATH": str(db_path),
         "CRM_DUCKDB_TEMP_DIR": str(db_path.parent / f".tmp-{db_path.stem}"),
     })
-    return env
+
+
+def spark_env(spark_dir: Path) -> dict[str, str]:
+    """The `spark` target (local session) writing under spark_dir, in-memory catalog (one dbt run)."""
+    return target_env("spark", {
+        "CRM_SPARK_DIR": str(spark_dir),
+        "CRM_SPARK_CATALOG": "in-memory",
+        "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1"),
+    })
 
 
 def dbt_vars(data_dir: Path) -> str:
@@ -375,24 +385,16 @@ def compare_with_marts(marts_db: Path, other: dict[str, str], columns: dict[str,
 
 # --- The benchmark -----------------------------------------------------------------
 
-def spark_env(spark_dir: Path) -> dict[str, str]:
-    """The `spark` target (local session) writing under spark_dir, in-memory catalog (one dbt run)."""
-    env = dict(os.environ)
-    env.update({
-        "DBT_PROFILES_DIR": str(PROJECT_DIR / "profiles"),
-        "CRM_TARGET": "spark",
-        "CRM_SPARK_DIR": str(spark_dir),
-        "CRM_SPARK_CATALOG": "in-memory",
-        "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1"),
-    })
-    return env
-
-
 def spark_parity(spark_dir: Path, db_path: Path, manifest: Path) -> tuple[Measured, dict[str, str]]:
     """scripts/spark_parity.py over every table: the run and each table's line (name -> result)."""
     measured = measure([sys.executable, str(SCRIPTS_DIR / "spark_parity.py"), "--spark-dir", str(spark_dir),
                         "--duckdb", str(db_path), "--manifest", str(manifest)])
     return measured, parity_results(measured.output)
+
+
+def parity_equal(result: str | None) -> bool:
+    """A table's parity result (parity_results) says equal: 'ok', possibly with a note."""
+    return result is not None and result.startswith("ok")
 
 
 def parity_results(report: str) -> dict[str, str]:
@@ -482,7 +484,7 @@ def run_scale(orders: int, args: argparse.Namespace) -> ScaleResult:
         say(f"[{label}] Spark parity with the DuckDB full build")
         result.spark_parity, result.spark_tables = spark_parity(spark_dir, db_path, spark_target / "manifest.json")
         differing = [f"marts.{mart}" for mart in CORE_MARTS
-                     if not result.spark_tables.get(f"marts.{mart}", "").startswith("ok")]
+                     if not parity_equal(result.spark_tables.get(f"marts.{mart}"))]
         result.checks["Spark"] = ("equal" if result.spark_parity.returncode == 0 else
                                   "core marts equal, other tables differ" if not differing else
                                   "differ: " + ", ".join(differing))
@@ -627,7 +629,7 @@ def render(results: list[ScaleResult], command: str) -> str:
         )
     if len(results) >= 2:
         first, last = results[0], results[-1]
-        growth = (last.full.wall_s / first.full.wall_s) / (last.orders / first.orders)
+        growth = growth_ratio(first, last)
         lines += [
             "",
             f"Growth from {first.orders:,} to {last.orders:,} orders ({last.orders / first.orders:.0f}x the data): "
@@ -660,6 +662,11 @@ def render(results: list[ScaleResult], command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def growth_ratio(first: ScaleResult, last: ScaleResult) -> float:
+    """Full build time ratio over data ratio between two scales (1.0 = linear)."""
+    return (last.full.wall_s / first.full.wall_s) / (last.orders / first.orders)
+
+
 # The targets of the performance issue, per scale: full build wall seconds, peak RSS GiB,
 # core dbt / hand-written ratio (None: no target at that scale).
 TARGETS: dict[int, dict[str, float | None]] = {
@@ -690,7 +697,7 @@ def target_lines(results: Sequence[ScaleResult], which: str) -> list[str]:
                      + "; ".join(parts) + ".")
     if len(results) >= 2:
         first, last = results[0], results[-1]
-        growth = (last.full.wall_s / first.full.wall_s) / (last.orders / first.orders)
+        growth = growth_ratio(first, last)
         lines.append(f"- growth {first.orders:,} -> {last.orders:,} orders, time ratio / data ratio at most 1.0: "
                      f"{verdict(growth <= 1.0)} ({growth:.2f}).")
     return lines
@@ -709,16 +716,16 @@ def spark_lines(results: Sequence[ScaleResult]) -> list[str]:
              "|---|---|---|---|---|---|---|"]
     for res in ran:
         values = list(res.spark_tables.values())
-        equal = sum(1 for v in values if v.startswith("ok"))
+        equal = sum(1 for v in values if parity_equal(v))
         skipped = sum(1 for v in values if v.startswith("skipped"))
         differ = len(values) - equal - skipped
-        core = ", ".join(f"{mart} {'equal' if res.spark_tables.get(f'marts.{mart}', '').startswith('ok') else 'DIFFERS'}"
+        core = ", ".join(f"{mart} {'equal' if parity_equal(res.spark_tables.get(f'marts.{mart}')) else 'DIFFERS'}"
                          for mart in CORE_MARTS)
         # no CPU column: the JVM is not a child dbt waits for, so its CPU time is not in the rusage
         lines.append(f"| {res.orders:,} | **{res.spark.wall_s:.1f}** | "
                      f"{res.spark.peak_rss_mb / 1024:.2f} | {equal} | {skipped} | {differ} | {core} |")
         for table, value in res.spark_tables.items():
-            if not value.startswith(("ok", "skipped")):
+            if not parity_equal(value) and not value.startswith("skipped"):
                 lines.append(f"|  | differs: `{table}`: {value[:160]} | | | | | |")
     return lines
 

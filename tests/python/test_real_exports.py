@@ -115,12 +115,11 @@ def _write_tz_inputs(directory: Path) -> tuple[Path, Path, Path, pd.DataFrame]:
         return pa.array([None if pd.isna(value) else value.astimezone(local).replace(tzinfo=None)
                          for value in values], naive_type)
 
+    naive_table = table
+    for column in ("ordered_at", "paid_at", "updated_at"):
+        naive_table = naive_table.set_column(naive_table.schema.get_field_index(column), column, naive(orders[column]))
     naive_path = directory / "orders_naive.parquet"
-    pq.write_table(table.set_column(table.schema.get_field_index("ordered_at"), "ordered_at",
-                                    naive(orders["ordered_at"]))
-                   .set_column(table.schema.get_field_index("paid_at"), "paid_at", naive(orders["paid_at"]))
-                   .set_column(table.schema.get_field_index("updated_at"), "updated_at", naive(orders["updated_at"])),
-                   naive_path)
+    pq.write_table(naive_table, naive_path)
     return csv_path, parquet_path, naive_path, orders
 
 
